@@ -1,0 +1,144 @@
+"""The ``conllu`` backend: pre-parsed CoNLL-U in, sentence graphs out.
+
+It is the backbone of the rule and matcher tests (hand-written parses need no model) and lets
+users bring parses from any other tool. ``scheme`` says which label set the file uses:
+
+- ``canonical`` — already in cxrlabel's canonical space (``neg``, ``prep_of``, ``conj_or``…);
+  used as is;
+- ``ud`` — Universal Dependencies (stanza and most treebanks), normalized on reading;
+- ``clear`` — spaCy's English ClearNLP labels, normalized on reading.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from ..errors import InputError
+from ..types import Edge, Sentence, Token
+
+__all__ = ["ConlluParser", "read_conllu"]
+
+SCHEMES = ("canonical", "ud", "clear")
+
+
+def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Split CoNLL-U text into sentence blocks of lines, with the 1-based first line number."""
+    block: list[str] = []
+    first = 1
+    for n, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            if not block:
+                first = n
+            block.append(line)
+        elif block:
+            yield first, block
+            block = []
+    if block:
+        yield first, block
+
+
+def _parse_block(lines: list[str], first_line: int, source: str) -> Sentence:
+    sent_text: str | None = None
+    rows: list[list[str]] = []
+    for k, line in enumerate(lines):
+        if line.startswith("#"):
+            key, _, value = line[1:].partition("=")
+            if key.strip() == "text":
+                sent_text = value.strip()
+            continue
+        cols = line.rstrip("\n").split("\t")
+        if len(cols) != 10:
+            cols = line.split()
+        if len(cols) != 10:
+            raise InputError(
+                f"{source}:{first_line + k}: a CoNLL-U token line needs 10 tab-separated "
+                f"columns, found {len(cols)}: {line!r}",
+                code="I210",
+            )
+        if "-" in cols[0] or "." in cols[0]:  # multi-word token ranges and empty nodes
+            continue
+        rows.append(cols)
+    if not rows:
+        raise InputError(f"{source}:{first_line}: sentence block has no tokens", code="I211")
+
+    ids = {}
+    for k, cols in enumerate(rows):
+        try:
+            ids[int(cols[0])] = k
+        except ValueError:
+            raise InputError(f"{source}:{first_line}: bad token id {cols[0]!r}", code="I212") from None
+
+    # Character offsets: find each form in the sentence text, else rebuild the text.
+    if sent_text is None:
+        parts = []
+        for cols in rows:
+            parts.append(cols[1])
+            if "SpaceAfter=No" not in cols[9]:
+                parts.append(" ")
+        sent_text = "".join(parts).rstrip()
+    tokens: list[Token] = []
+    pos = 0
+    for k, cols in enumerate(rows):
+        form = cols[1]
+        found = sent_text.find(form, pos)
+        if found < 0:
+            found = pos
+        start, end = found, found + len(form)
+        pos = end
+        lemma = cols[2] if cols[2] not in ("_", "") else form
+        tokens.append(Token(i=k, text=form, lemma=lemma, tag=cols[4] if cols[4] != "_" else "", pos=cols[3] if cols[3] != "_" else "", start=start, end=end))
+
+    edges: list[Edge] = []
+    for k, cols in enumerate(rows):
+        head, rel = cols[6], cols[7]
+        if head in ("_", "0"):
+            continue
+        try:
+            h = ids[int(head)]
+        except (ValueError, KeyError):
+            raise InputError(
+                f"{source}:{first_line}: token {cols[0]} has head {head!r}, which is not a token id",
+                code="I213",
+            ) from None
+        edges.append(Edge(h, rel, k))
+    return Sentence(text=sent_text, tokens=tuple(tokens), edges=tuple(edges), start=0, end=len(sent_text))
+
+
+def read_conllu(text: str, *, scheme: str = "canonical", source: str = "<conllu>") -> list[Sentence]:
+    """Every sentence of a CoNLL-U document, normalized from ``scheme`` to canonical labels."""
+    if scheme not in SCHEMES:
+        raise InputError(f"unknown CoNLL-U scheme {scheme!r}; use one of {', '.join(SCHEMES)}", code="I214")
+    out = []
+    for idx, (first, block) in enumerate(_blocks(text)):
+        s = _parse_block(block, first, source)
+        if scheme != "canonical":
+            from .normalize import normalize
+
+            s = normalize(s, scheme)
+        out.append(Sentence(text=s.text, tokens=s.tokens, edges=s.edges, start=0, end=len(s.text), index=idx))
+    return out
+
+
+class ConlluParser:
+    """A :class:`~cxrlabel.parsers.Parser` whose "texts" are CoNLL-U sentence blocks."""
+
+    name = "conllu"
+
+    def __init__(self, scheme: str = "canonical") -> None:
+        if scheme not in SCHEMES:
+            raise InputError(f"unknown CoNLL-U scheme {scheme!r}; use one of {', '.join(SCHEMES)}", code="I214")
+        self.scheme = scheme
+
+    @property
+    def version(self) -> str:
+        return f"conllu-{self.scheme}-1"
+
+    def parse(self, texts: Iterable[str]) -> Iterator[Sentence]:
+        for text in texts:
+            sents = read_conllu(text, scheme=self.scheme)
+            if len(sents) != 1:
+                raise InputError(
+                    f"the conllu parser takes one sentence block per text, got {len(sents)}",
+                    code="I215",
+                )
+            yield sents[0]

@@ -1,0 +1,231 @@
+"""Frozen value objects shared by every stage of the pipeline.
+
+A parsed sentence is a :class:`Sentence`: its tokens, and a ``networkx.DiGraph`` whose nodes
+are token indices (attributes ``text``, ``lower``, ``lemma``, ``tag``, ``pos``, ``start``,
+``end``) and whose edges run head → dependent with the relation in the ``rel`` attribute.
+Character offsets (``start``/``end``) always point into the original report text, so every
+mention can be shown in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any, Iterable, Mapping
+
+import networkx as nx
+
+__all__ = [
+    "FINDINGS",
+    "OTHER",
+    "Edge",
+    "Label",
+    "Mention",
+    "Sentence",
+    "Stage",
+    "Token",
+]
+
+#: The 14 ChestX-ray14 findings, in the dataset's own order and spelling.
+FINDINGS: tuple[str, ...] = (
+    "Atelectasis",
+    "Cardiomegaly",
+    "Effusion",
+    "Infiltration",
+    "Mass",
+    "Nodule",
+    "Pneumonia",
+    "Pneumothorax",
+    "Consolidation",
+    "Edema",
+    "Emphysema",
+    "Fibrosis",
+    "Pleural_Thickening",
+    "Hernia",
+)
+
+#: Pseudo-finding for abnormal findings outside the 14 (needed by the Normal decision).
+OTHER = "OTHER"
+
+
+class Label(str, Enum):
+    """Polarity of a mention or of a report-level finding."""
+
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+    UNCERTAIN = "uncertain"
+
+    def __str__(self) -> str:  # "positive", not "Label.POSITIVE"
+        return self.value
+
+
+class Stage(str, Enum):
+    """Rule stages, applied in this order (NegBio's order)."""
+
+    PRE_NEGATION_UNCERTAINTY = "pre-negation-uncertainty"
+    NEGATION = "negation"
+    POST_NEGATION_UNCERTAINTY = "post-negation-uncertainty"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """One token. ``i`` is its 0-based index in the sentence and its node id in the graph."""
+
+    i: int
+    text: str
+    lemma: str
+    tag: str = ""
+    pos: str = ""
+    start: int = 0
+    end: int = 0
+
+    @property
+    def lower(self) -> str:
+        return self.text.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A dependency: ``head`` governs ``dep`` with relation ``rel`` (token indices)."""
+
+    head: int
+    rel: str
+    dep: int
+
+
+def build_graph(tokens: Iterable[Token], edges: Iterable[Edge]) -> nx.DiGraph:
+    """Build the sentence graph used by the matcher (see the module docstring)."""
+    g = nx.DiGraph()
+    for t in tokens:
+        g.add_node(
+            t.i,
+            text=t.text,
+            lower=t.text.lower(),
+            lemma=t.lemma.lower(),
+            tag=t.tag,
+            pos=t.pos,
+            start=t.start,
+            end=t.end,
+        )
+    for e in edges:
+        if e.head not in g or e.dep not in g:
+            raise ValueError(f"edge {e} refers to a token that does not exist")
+        g.add_edge(e.head, e.dep, rel=e.rel)
+    return g
+
+
+@dataclass(frozen=True, eq=False)
+class Sentence:
+    """A sentence with its tokens and (normalized) dependency graph.
+
+    ``start``/``end`` are offsets of the sentence in the report; token offsets are absolute
+    too. ``section`` names the report section it came from (``None`` when unsectioned).
+    """
+
+    text: str
+    tokens: tuple[Token, ...]
+    edges: tuple[Edge, ...]
+    start: int = 0
+    end: int = 0
+    index: int = 0
+    section: str | None = None
+    graph: nx.DiGraph = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "graph", build_graph(self.tokens, self.edges))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sentence):
+            return NotImplemented
+        return (self.text, self.tokens, self.edges, self.start, self.end) == (
+            other.text,
+            other.tokens,
+            other.edges,
+            other.start,
+            other.end,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.tokens, self.edges, self.start))
+
+    def relations(self) -> set[tuple[str, str, str]]:
+        """All edges as ``(head lemma, rel, dependent lemma)`` triples (handy in tests)."""
+        return {(self.tokens[e.head].lemma.lower(), e.rel, self.tokens[e.dep].lemma.lower()) for e in self.edges}
+
+    def shifted(self, offset: int, *, index: int | None = None, section: str | None = None) -> Sentence:
+        """The same sentence with every character offset moved by ``offset``."""
+        toks = tuple(replace(t, start=t.start + offset, end=t.end + offset) for t in self.tokens)
+        return Sentence(
+            text=self.text,
+            tokens=toks,
+            edges=self.edges,
+            start=self.start + offset,
+            end=self.end + offset,
+            index=self.index if index is None else index,
+            section=self.section if section is None else section,
+        )
+
+    def with_edges(self, edges: Iterable[Edge]) -> Sentence:
+        """The same sentence with another edge set (used by normalization)."""
+        return Sentence(
+            text=self.text,
+            tokens=self.tokens,
+            edges=tuple(edges),
+            start=self.start,
+            end=self.end,
+            index=self.index,
+            section=self.section,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able form (used by the parse cache)."""
+        return {
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "index": self.index,
+            "section": self.section,
+            "tokens": [[t.i, t.text, t.lemma, t.tag, t.pos, t.start, t.end] for t in self.tokens],
+            "edges": [[e.head, e.rel, e.dep] for e in self.edges],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Sentence:
+        return cls(
+            text=d["text"],
+            tokens=tuple(Token(*t) for t in d["tokens"]),
+            edges=tuple(Edge(h, r, dp) for h, r, dp in d["edges"]),
+            start=d.get("start", 0),
+            end=d.get("end", 0),
+            index=d.get("index", 0),
+            section=d.get("section"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A concept found in a sentence.
+
+    ``start``/``end`` index the original report text; ``nodes`` are the sentence tokens the
+    span covers and ``head`` the one the rules anchor at (the span's syntactic head).
+    ``finding`` is one of :data:`FINDINGS` or :data:`OTHER`. ``polarity`` and ``rules`` are
+    filled in by the labeler: the ids of the rules that decided the polarity.
+    """
+
+    finding: str
+    cui: str
+    text: str
+    start: int
+    end: int
+    sentence: int
+    head: int
+    nodes: tuple[int, ...] = ()
+    polarity: Label = Label.POSITIVE
+    rules: tuple[str, ...] = ()
+    section: str | None = None
+
+    def with_polarity(self, polarity: Label, rules: Iterable[str] = ()) -> Mention:
+        return replace(self, polarity=Label(polarity), rules=tuple(rules))
