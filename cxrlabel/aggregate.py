@@ -1,0 +1,91 @@
+"""From mention polarities to report labels: named, versioned aggregation policies, and Normal.
+
+A report can mention a finding several times ("small effusion ... no effusion on the left").
+A :class:`Policy` decides the report label from the polarities of its mentions. The default,
+``positive-first`` (version 1), is the ChestX-ray8/NegBio convention: any positive mention
+makes the finding positive; else any uncertain one makes it uncertain; else negative.
+
+Normal follows the paper: a report is normal when no finding of the 14 and no abnormality
+of the OTHER set is positive or uncertain. (A report that only negates findings — "No
+pneumothorax." — is normal; so is one with an explicit normal statement and nothing else.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+from .registry import policies
+from .types import FINDINGS, OTHER, Label, Mention
+
+__all__ = ["Policy", "aggregate", "get_policy", "is_normal"]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Ranks polarities: the highest-ranked polarity among a finding's mentions wins."""
+
+    name: str
+    version: int
+    order: tuple[Label, ...]
+    description: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def decide(self, polarities: Iterable[Label]) -> Label | None:
+        seen = set(polarities)
+        for pol in self.order:
+            if pol in seen:
+                return pol
+        return None
+
+
+POSITIVE_FIRST = Policy(
+    "positive-first",
+    1,
+    (Label.POSITIVE, Label.UNCERTAIN, Label.NEGATIVE),
+    "any positive mention wins, then uncertain, then negative (ChestX-ray8/NegBio)",
+)
+UNCERTAIN_FIRST = Policy(
+    "uncertain-first",
+    1,
+    (Label.UNCERTAIN, Label.POSITIVE, Label.NEGATIVE),
+    "any hedged mention makes the finding uncertain (conservative, CheXpert-like)",
+)
+NEGATIVE_FIRST = Policy(
+    "negative-first",
+    1,
+    (Label.NEGATIVE, Label.UNCERTAIN, Label.POSITIVE),
+    "any negated mention wins (for reports whose impression corrects the findings)",
+)
+
+for _p in (POSITIVE_FIRST, UNCERTAIN_FIRST, NEGATIVE_FIRST):
+    policies.register(_p.name, _p)
+policies.register("default", POSITIVE_FIRST)
+
+
+def get_policy(policy: str | Policy = "default") -> Policy:
+    """A policy by registry name (``default``, ``positive-first``, ... or a plugin's)."""
+    if isinstance(policy, Policy):
+        return policy
+    return policies.get(policy)
+
+
+def aggregate(mentions: Sequence[Mention], policy: Policy = POSITIVE_FIRST) -> dict[str, Label | None]:
+    """The report label of each of the 14 findings (None when never mentioned)."""
+    by_finding: dict[str, list[Label]] = {f: [] for f in FINDINGS}
+    for m in mentions:
+        if m.finding in by_finding:
+            by_finding[m.finding].append(m.polarity)
+    return {f: policy.decide(pols) for f, pols in by_finding.items()}
+
+
+def is_normal(labels: Mapping[str, Label | None], mentions: Sequence[Mention]) -> bool:
+    """Normal: nothing among the 14 and the OTHER set is positive or uncertain."""
+    if any(v in (Label.POSITIVE, Label.UNCERTAIN) for v in labels.values()):
+        return False
+    return not any(
+        m.finding == OTHER and m.polarity in (Label.POSITIVE, Label.UNCERTAIN) for m in mentions
+    )
