@@ -1,0 +1,1 @@
+"""Gold standards and evaluation: OpenI (MeSH-derived), user CSVs, metrics, ``evaluate``."""
