@@ -61,7 +61,7 @@ def test_micro_pools_counts_and_macro_averages_ratios():
     assert macro.precision == pytest.approx(0.75)
     assert macro.recall == pytest.approx(0.625)
     assert macro.f1 == pytest.approx((2 / 3 + 0.4) / 2)
-    assert macro.support == 4
+    assert macro.support == 5  # 1 + 4 gold positives
     assert micro_average(scores).fp == 6  # default: every finding
 
 
