@@ -1,0 +1,194 @@
+"""The text pipeline: report → sections → sentences → parsed, normalized :class:`Sentence` s.
+
+:func:`split_report` does the text part (sections, then sentences) and returns spans, so that a
+parse cache can sit between splitting and parsing; :func:`parse_report` and the batched
+:func:`parse_reports` send the spans through a :class:`~cxrlabel.parsers.Parser`.
+
+Input hygiene (offsets never shift): control and format characters (``\\x00``, ``\\x0c``, a BOM,
+zero-width spaces…) and line breaks/tabs inside a sentence are replaced by spaces in the text
+handed to the parser; a sentence longer than :data:`MAX_SENTENCE_CHARS` is cut at whitespace
+into pieces that are parsed separately. A sentence the parser fails on is recorded in
+``Document.failures`` with the error message — nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+from .errors import CxrlabelError, InputError
+from .parsers.base import Parser
+from .sections import Section, select_sections
+from .sentences import sentence_spans
+from .types import Sentence
+
+__all__ = [
+    "MAX_SENTENCE_CHARS",
+    "Document",
+    "ParseFailure",
+    "SentenceSpan",
+    "clean_text",
+    "parse_report",
+    "parse_reports",
+    "split_report",
+]
+
+#: Sentences longer than this (characters) are cut at whitespace before parsing.
+MAX_SENTENCE_CHARS = 1000
+
+# C0/C1 controls (tabs and line breaks included), soft hyphen, zero-width and bidi marks,
+# line/paragraph separators, word joiners and the BOM.
+_BAD_CHARS_RE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceSpan:
+    """A sentence to parse: ``text`` is the cleaned ``report[start:end]`` (same length)."""
+
+    text: str
+    start: int
+    end: int
+    section: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParseFailure:
+    """A sentence the parser could not handle: where it is and what went wrong."""
+
+    start: int
+    end: int
+    text: str
+    section: str | None
+    error: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed report: the original ``text``, the labeled ``sections`` (see
+    :func:`~cxrlabel.sections.select_sections`), the parsed ``sentences`` in report order with
+    report offsets, and the ``failures``."""
+
+    text: str
+    sections: tuple[Section, ...] = ()
+    sentences: tuple[Sentence, ...] = ()
+    failures: tuple[ParseFailure, ...] = ()
+
+
+def clean_text(text: str) -> str:
+    """``text`` with control/format characters, tabs and line breaks replaced by spaces."""
+    return _BAD_CHARS_RE.sub(" ", text)
+
+
+def _as_text(text: str | bytes, errors: str) -> str:
+    if isinstance(text, (bytes, bytearray, memoryview)):
+        try:
+            return bytes(text).decode("utf-8", errors=errors)
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"report bytes are not valid UTF-8 at byte {exc.start} ({exc.reason}); decode them "
+                "yourself or pass errors='replace' to substitute U+FFFD",
+                code="I201",
+            ) from None
+    if not isinstance(text, str):
+        raise InputError(f"a report must be str or bytes, not {type(text).__name__}", code="I202")
+    return text
+
+
+def _cut_long(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while end - start > MAX_SENTENCE_CHARS:
+        limit = start + MAX_SENTENCE_CHARS
+        cut = max(text.rfind(" ", start + 1, limit), text.rfind("\n", start + 1, limit))
+        if cut <= start:
+            cut = limit
+        yield start, cut
+        start = cut
+        while start < end and text[start].isspace():
+            start += 1
+    if end > start:
+        yield start, end
+
+
+def split_report(text: str | bytes, *, errors: str = "strict") -> list[SentenceSpan]:
+    """The sentences to label in a report, in order, as spans into the (decoded) text.
+
+    ``errors`` is the UTF-8 decoding policy for ``bytes`` input (``"strict"`` raises
+    :class:`~cxrlabel.errors.InputError` ``I201``; ``"replace"`` substitutes U+FFFD).
+    """
+    text = _as_text(text, errors)
+    return _split(text, select_sections(text))
+
+
+def _split(text: str, sections: list[Section]) -> list[SentenceSpan]:
+    out: list[SentenceSpan] = []
+    for sec in sections:
+        for a, b in sentence_spans(text, sec.start, sec.end):
+            for c, d in _cut_long(text, a, b):
+                out.append(SentenceSpan(clean_text(text[c:d]), c, d, sec.name))
+    return out
+
+
+def parse_report(text: str | bytes, parser: Parser, *, errors: str = "strict") -> Document:
+    """Parse one report. Empty or blank text gives an empty :class:`Document`."""
+    return next(parse_reports([text], parser, errors=errors))
+
+
+def parse_reports(
+    texts: Iterable[str | bytes],
+    parser: Parser,
+    *,
+    batch_size: int = 64,
+    errors: str = "strict",
+) -> Iterator[Document]:
+    """Parse many reports, streaming the sentences of ``batch_size`` reports at a time through
+    one ``parser.parse`` call (the fast path for batch labeling). Yields one Document per text."""
+    it = iter(texts)
+    while True:
+        chunk = list(itertools.islice(it, batch_size))
+        if not chunk:
+            return
+        prepared = []
+        for raw in chunk:
+            text = _as_text(raw, errors)
+            sections = select_sections(text)
+            prepared.append((text, sections, _split(text, sections)))
+        spans = [s for _, _, ss in prepared for s in ss]
+        results = _parse_spans(spans, parser)
+        pos = 0
+        for text, sections, ss in prepared:
+            sents: list[Sentence] = []
+            fails: list[ParseFailure] = []
+            for span, res in zip(ss, results[pos : pos + len(ss)]):
+                if isinstance(res, Sentence):
+                    sents.append(res.shifted(span.start, index=len(sents), section=span.section))
+                else:
+                    fails.append(ParseFailure(span.start, span.end, span.text, span.section, res))
+            pos += len(ss)
+            yield Document(text, tuple(sections), tuple(sents), tuple(fails))
+
+
+def _parse_spans(spans: list[SentenceSpan], parser: Parser) -> list[Sentence | str]:
+    """Parse all spans in one stream; if the stream fails, retry one by one to find out which
+    sentences fail (their entry is the error message)."""
+    if not spans:
+        return []
+    try:
+        got = list(parser.parse([s.text for s in spans]))
+        if len(got) == len(spans):
+            return list(got)
+    except Exception:  # noqa: BLE001 - re-tried one by one below, errors are recorded
+        pass
+    out: list[Sentence | str] = []
+    for s in spans:
+        try:
+            res = list(parser.parse([s.text]))
+            if len(res) != 1:
+                out.append(f"parser {getattr(parser, 'name', parser)!r} returned {len(res)} sentences for one text")
+            else:
+                out.append(res[0])
+        except CxrlabelError as exc:
+            out.append(str(exc))
+        except Exception as exc:  # noqa: BLE001 - a backend bug must not lose the report
+            out.append(f"{type(exc).__name__}: {exc}")
+    return out

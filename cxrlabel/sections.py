@@ -1,0 +1,126 @@
+"""Report sections: find headers such as ``FINDINGS:`` and ``IMPRESSION:`` and keep offsets.
+
+A header is recognised when it is a known section name (case-insensitive, see
+:data:`SECTION_NAMES`) and either
+
+- is followed by a colon (``Findings: ...``, inline ``... IMPRESSION: ...``), or
+- stands alone on its line in capitals, without a colon (``FINDINGS\\n...``), or is followed
+  by a dash there (``IMPRESSION - ...``).
+
+So "the findings are stable" in prose is not a header. Each :class:`Section` covers its body
+(the text after the header up to the next header), with character offsets into the original
+report. :func:`select_sections` applies the paper's rule: label FINDINGS and IMPRESSION when
+either is present, else the whole report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["LABELED_SECTIONS", "SECTION_NAMES", "Section", "find_sections", "select_sections"]
+
+#: Header spelling (upper case, single spaces) → canonical section name.
+SECTION_NAMES: dict[str, str] = {
+    "FINDINGS": "FINDINGS",
+    "FINDING": "FINDINGS",
+    "FINDINGS AND IMPRESSION": "IMPRESSION",
+    "IMPRESSION": "IMPRESSION",
+    "IMPRESSIONS": "IMPRESSION",
+    "CONCLUSION": "CONCLUSION",
+    "CONCLUSIONS": "CONCLUSION",
+    "COMPARISON": "COMPARISON",
+    "COMPARISONS": "COMPARISON",
+    "INDICATION": "INDICATION",
+    "INDICATIONS": "INDICATION",
+    "CLINICAL INDICATION": "INDICATION",
+    "HISTORY": "HISTORY",
+    "CLINICAL HISTORY": "HISTORY",
+    "CLINICAL INFORMATION": "HISTORY",
+    "REASON FOR EXAM": "REASON FOR EXAM",
+    "REASON FOR EXAMINATION": "REASON FOR EXAM",
+    "REASON FOR STUDY": "REASON FOR EXAM",
+    "TECHNIQUE": "TECHNIQUE",
+    "EXAMINATION": "EXAMINATION",
+    "EXAM": "EXAMINATION",
+    "PROCEDURE": "EXAMINATION",
+    "RECOMMENDATION": "RECOMMENDATION",
+    "RECOMMENDATIONS": "RECOMMENDATION",
+    "NOTIFICATION": "NOTIFICATION",
+    "SUMMARY": "IMPRESSION",
+    "OPINION": "IMPRESSION",
+}
+
+#: Sections whose sentences are labeled when present (the paper: findings and impression;
+#: CONCLUSION is the impression under another name in many reports).
+LABELED_SECTIONS: frozenset[str] = frozenset({"FINDINGS", "IMPRESSION", "CONCLUSION"})
+
+# Longest names first so that "CLINICAL HISTORY" wins over "HISTORY".
+_ALTS = "|".join(
+    sorted((re.escape(n).replace(r"\ ", r"[ \t]+") for n in SECTION_NAMES), key=len, reverse=True)
+)
+# A name followed by a colon, anywhere at a word boundary.
+_COLON_RE = re.compile(rf"(?<![\w-])(?P<name>{_ALTS})[ \t]*:", re.IGNORECASE)
+# A capitalised name alone on its line (or followed by a dash: "IMPRESSION - ...").
+_LINE_RE = re.compile(rf"^[ \t]*(?P<name>{_ALTS})[ \t]*(?:-+[ \t]*)?(?=\r?\n|$|(?<=-)[ \t]*\S)", re.MULTILINE)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A section body ``text[start:end]``; ``name`` is canonical (``None`` = no header).
+
+    ``header_start``/``header_end`` locate the header itself (equal to ``start`` when the
+    section has no header).
+    """
+
+    name: str | None
+    start: int
+    end: int
+    header_start: int
+    header_end: int
+
+    def text(self, report: str) -> str:
+        return report[self.start : self.end]
+
+
+def _canonical(raw: str) -> str:
+    return SECTION_NAMES[" ".join(raw.upper().split())]
+
+
+def find_sections(text: str) -> list[Section]:
+    """Every section of ``text`` in order; text before the first header is a ``None`` section.
+
+    Sections are contiguous and cover the whole text (minus the headers themselves).
+    """
+    headers: list[tuple[int, int, str]] = []  # (header start, body start, name)
+    for m in _COLON_RE.finditer(text):
+        headers.append((m.start("name"), m.end(), _canonical(m.group("name"))))
+    for m in _LINE_RE.finditer(text):
+        raw = m.group("name")
+        if raw != raw.upper():  # at line start without a colon it must be in capitals
+            continue
+        if any(h[0] <= m.start("name") < h[1] for h in headers):
+            continue
+        headers.append((m.start("name"), m.end(), _canonical(raw)))
+    headers.sort()
+
+    out: list[Section] = []
+    if not headers:
+        return [Section(None, 0, len(text), 0, 0)] if text.strip() else []
+    if text[: headers[0][0]].strip():
+        out.append(Section(None, 0, headers[0][0], 0, 0))
+    for k, (hstart, bstart, name) in enumerate(headers):
+        end = headers[k + 1][0] if k + 1 < len(headers) else len(text)
+        out.append(Section(name, bstart, end, hstart, bstart))
+    return out
+
+
+def select_sections(text: str, names: frozenset[str] | set[str] = LABELED_SECTIONS) -> list[Section]:
+    """The sections to label: those named in ``names`` when any is present, else the whole
+    report as one unnamed section (the paper's rule). Empty text gives ``[]``."""
+    if not text.strip():
+        return []
+    chosen = [s for s in find_sections(text) if s.name in names]
+    if chosen:
+        return chosen
+    return [Section(None, 0, len(text), 0, 0)]

@@ -1,0 +1,138 @@
+"""Sentence splitting for radiology text: NLTK Punkt with parameters kept in this module.
+
+Punkt is used with hand-built :class:`~nltk.tokenize.punkt.PunktParameters` (no
+``nltk.download``): an abbreviation list for clinical prose, where units such as ``cm``/``mm``
+are deliberately *not* abbreviations because in reports they usually end a sentence
+("... measuring 5 mm. No effusion."). Before Punkt runs, the text is cut at hard boundaries
+that Punkt does not know about:
+
+- blank lines, and single newlines that start a list item, follow sentence punctuation or a
+  colon, or are followed by a capital letter (dictation without final periods);
+- list markers ``1.``/``2)`` and bullets ``-``, ``*``, ``•`` at the start of a line or after the
+  end of a sentence — the marker itself never becomes (or joins) a sentence;
+- run-on dictation: a capitalised word right after a lower-case word with no punctuation
+  between ("No focal infiltrates Emphysema is present") starts a new sentence.
+
+Every span is ``(start, end)`` into the given text, trimmed of whitespace; pieces without any
+letter or digit are dropped (they carry nothing to label). OpenI ``XXXX`` redactions are
+ordinary words here.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Iterator
+
+from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+__all__ = ["ABBREVIATIONS", "sentence_spans", "split_sentences", "tokenizer"]
+
+#: Lower-case abbreviation types (without the final period) that do not end a sentence.
+ABBREVIATIONS: frozenset[str] = frozenset(
+    {
+        # titles and Latin
+        "dr", "drs", "mr", "mrs", "ms", "prof", "jr", "sr", "st", "vs", "v", "e.g", "i.e",
+        "cf", "ca", "al", "approx", "viz", "esp", "incl", "fig", "figs", "resp",
+        # clinical shorthand
+        "a.m", "p.m", "b.i.d", "t.i.d", "q.i.d", "q.d", "p.o", "p.r.n", "h.o", "s.p",
+        "hx", "pt", "pts", "yo", "y.o", "sig", "lat", "ant", "inf", "sup", "ext",
+        "a.p", "p.a", "rt", "lt", "bilat", "r.o",
+    }
+)
+
+# A list marker: "1." / "12)" / "(3)" followed by whitespace, or a bullet.
+_MARKER = r"(?:\(?\d{1,2}[.)]|[-*\u2022\u2023\u25e6\u2043])(?=\s)"
+# Where a marker may start: beginning of a piece, or after sentence punctuation / a colon.
+_MARKER_RE = re.compile(rf"(?:^|(?<=[.;:!?])|(?<=[.;:!?][)\"']))(?P<ws>\s*)(?P<m>{_MARKER})\s*")
+# Newlines that end a piece: blank line; or newline followed by a marker or a capital letter,
+# or preceded by sentence punctuation / colon.
+_HARD_BREAK_RE = re.compile(
+    rf"\n[ \t]*\n\s*"
+    rf"|(?<=[.;:!?])[ \t]*\r?\n\s*"
+    rf"|[ \t]*\r?\n[ \t]*(?=\(?\d{{1,2}}[.)]\s|[-*\u2022\u2023\u25e6\u2043]\s|[A-Z])"
+)
+# Run-on dictation: "...infiltrates Emphysema..." (a lower-case word, spaces, a Titlecase word),
+# unless the lower-case word is a function word ("evidence of Pneumonia" stays whole).
+_RUNON_RE = re.compile(r"(?<![\w'-])(?P<prev>[a-z]{2,})(?P<gap>[ ]+)(?=[A-Z][a-z]{2,}\b)")
+_FUNCTION_WORDS = frozenset(
+    "a an the of in on at to for from with without by as and or nor but no not is are was were be "
+    "been than that which who this these those there per via into onto over under about like "
+    "including include includes represent represents suggest suggests concerning possible "
+    "probable likely dr called discussed".split()
+)
+_ALNUM_RE = re.compile(r"[^\W_]")
+
+
+@lru_cache(maxsize=1)
+def tokenizer() -> PunktSentenceTokenizer:
+    """The shared Punkt tokenizer built from :data:`ABBREVIATIONS`."""
+    params = PunktParameters()
+    params.abbrev_types = set(ABBREVIATIONS)
+    return PunktSentenceTokenizer(params)
+
+
+def _pieces(text: str, start: int, end: int, pattern: re.Pattern[str]) -> Iterator[tuple[int, int]]:
+    """Cut ``text[start:end]`` at every match of ``pattern`` (matches are dropped)."""
+    pos = start
+    for m in pattern.finditer(text, start, end):
+        if m.start() > pos:
+            yield pos, m.start()
+        pos = max(pos, m.end())
+    if pos < end:
+        yield pos, end
+
+
+def _strip_markers(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Cut a piece at list markers/bullets, dropping the markers themselves."""
+    chunk = text[start:end]  # matched on the slice so that ``^`` means the piece's start
+    pos = 0
+    for m in _MARKER_RE.finditer(chunk):
+        if m.start("m") < pos:
+            continue
+        if m.start("m") > pos:
+            yield start + pos, start + m.start("m")
+        pos = m.end()
+    if pos < len(chunk):
+        yield start + pos, end
+
+
+def _runon_cuts(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Cut a piece where dictation runs two sentences together without punctuation."""
+    pos = start
+    for m in _RUNON_RE.finditer(text, start, end):
+        if m.group("prev") in _FUNCTION_WORDS:
+            continue
+        yield pos, m.start("gap")
+        pos = m.end("gap")
+    if pos < end:
+        yield pos, end
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` of ``text[start:end]``, as offsets into ``text``."""
+    end = len(text) if end is None else end
+    punkt = tokenizer()
+    out: list[tuple[int, int]] = []
+    for b0, b1 in _pieces(text, start, end, _HARD_BREAK_RE):
+        for m0, m1 in _strip_markers(text, b0, b1):
+            for r0, r1 in _runon_cuts(text, m0, m1):
+                chunk = text[r0:r1]
+                for s0, s1 in punkt.span_tokenize(chunk):
+                    a, b = _trim(text, r0 + s0, r0 + s1)
+                    if b > a and _ALNUM_RE.search(text, a, b):
+                        out.append((a, b))
+    return out
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentence strings of ``text`` (convenience over :func:`sentence_spans`)."""
+    return [text[a:b] for a, b in sentence_spans(text)]
