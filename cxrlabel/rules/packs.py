@@ -1,0 +1,70 @@
+"""Shipped rule packs: the YAML files under ``grammars/`` (package data).
+
+A pack is a name for a list of rule files, loaded with :mod:`importlib.resources` so it works
+from a source checkout (``cxrlabel/_data/grammars`` is a symlink) and from an installed wheel
+(a real folder). Packs are registered in :data:`cxrlabel.registry.grammars`; other packages
+add theirs through the ``cxrlabel.grammars`` entry-point group (an entry point resolves to a
+zero-argument callable returning a list of rules).
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+
+from ..errors import RuleError
+from .loader import load_rules
+from .model import Rule
+
+__all__ = ["PACKS", "default_rules", "grammar_dir", "load_pack", "table6_rules"]
+
+#: Built-in packs: name → files under grammars/, in stage order.
+PACKS: dict[str, tuple[str, ...]] = {
+    "table6": ("uncertainty_pre.yaml", "negation.yaml"),
+}
+
+DEFAULT_PACK = "table6"
+
+
+def grammar_dir() -> Traversable:
+    """The folder holding the shipped rule files."""
+    return files("cxrlabel") / "_data" / "grammars"
+
+
+def _load_builtin(name: str) -> list[Rule]:
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for fname in PACKS[name]:
+        res = grammar_dir() / fname
+        for rule in load_rules(res.read_text(encoding="utf-8"), filename=f"grammars/{fname}"):
+            if rule.id in seen:
+                raise RuleError(f"rule id {rule.id!r} is defined in both {seen[rule.id]} and {fname}",
+                                code="R161", location=rule.location, rule_id=rule.id)
+            seen[rule.id] = fname
+            rules.append(rule)
+    return rules
+
+
+def load_pack(name: str = DEFAULT_PACK) -> list[Rule]:
+    """The rules of a pack by name (built-in or registered by a plugin)."""
+    if name in PACKS:
+        return _load_builtin(name)
+    from ..errors import PluginError
+    from ..registry import grammars
+
+    try:
+        factory = grammars.get(name)
+    except PluginError:
+        avail = ", ".join(sorted(set(PACKS) | set(grammars.names())))
+        raise RuleError(f"unknown rule pack {name!r}; available: {avail}", code="R160") from None
+    return list(factory())
+
+
+def table6_rules() -> list[Rule]:
+    """The paper's Table 6 rules (the ``table6`` pack)."""
+    return _load_builtin("table6")
+
+
+def default_rules() -> list[Rule]:
+    """The rules the labeler uses unless told otherwise."""
+    return load_pack(DEFAULT_PACK)

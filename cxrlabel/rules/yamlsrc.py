@@ -1,0 +1,167 @@
+"""YAML with positions and YAML 1.2 booleans, for rule files.
+
+PyYAML implements YAML 1.1, where ``no``, ``yes``, ``on`` and ``off`` are booleans: the rule
+``{lemma: no}`` would silently become ``{lemma: False}``. :class:`RuleYamlLoader` keeps only
+``true``/``false`` (any capitalisation YAML 1.2 allows) as booleans.
+
+:func:`load_located` turns a document into plain ``dict``/``list``/scalar values whose
+containers remember where each key and value sits (:class:`LDict`, :class:`LList`), so that
+every later check can point at a line and column. :func:`scalar_column` maps an offset inside
+a string value back to its line and column in the file, quoted or not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+__all__ = ["LDict", "LList", "Pos", "RuleYamlLoader", "YamlProblem", "load_located", "scalar_position"]
+
+
+class RuleYamlLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 core-schema booleans (``no``/``yes``/``on``/``off`` are strings)."""
+
+
+RuleYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+RuleYamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+@dataclass(frozen=True)
+class Pos:
+    """0-based line/column of a YAML node's start, and the node itself (for scalars)."""
+
+    line: int
+    col: int
+    node: Node | None = None
+
+
+class LDict(dict):
+    """A dict that knows where its keys and values are (``key_pos``, ``val_pos``, ``pos``)."""
+
+    pos: Pos | None = None
+
+    def __init__(self, *a: Any, **kw: Any) -> None:
+        super().__init__(*a, **kw)
+        self.key_pos: dict[Any, Pos] = {}
+        self.val_pos: dict[Any, Pos] = {}
+        self.duplicates: list[tuple[Any, Pos]] = []
+
+
+class LList(list):
+    """A list that knows where each item is (``item_pos``) and where it starts (``pos``)."""
+
+    pos: Pos | None = None
+
+    def __init__(self, *a: Any) -> None:
+        super().__init__(*a)
+        self.item_pos: list[Pos] = []
+
+
+@dataclass
+class YamlProblem(Exception):
+    """The YAML could not be parsed (0-based line/col)."""
+
+    message: str
+    line: int
+    col: int
+
+
+def _pos(node: Node) -> Pos:
+    return Pos(node.start_mark.line, node.start_mark.column, node)
+
+
+def _convert(node: Node, loader: RuleYamlLoader) -> Any:
+    if isinstance(node, MappingNode):
+        out = LDict()
+        out.pos = _pos(node)
+        for knode, vnode in node.value:
+            key = _convert(knode, loader)
+            if isinstance(key, (dict, list)):
+                key = repr(key)  # unhashable key: keep it visible as text
+            if key in out:
+                out.duplicates.append((key, _pos(knode)))
+            out[key] = _convert(vnode, loader)
+            out.key_pos[key] = _pos(knode)
+            out.val_pos[key] = _pos(vnode)
+        return out
+    if isinstance(node, SequenceNode):
+        lst = LList()
+        lst.pos = _pos(node)
+        for item in node.value:
+            lst.append(_convert(item, loader))
+            lst.item_pos.append(_pos(item))
+        return lst
+    assert isinstance(node, ScalarNode)
+    return loader.construct_object(node, deep=True)
+
+
+def load_located(text: str) -> Any:
+    """Parse one YAML document into located values; ``None`` for an empty document.
+
+    Raises :class:`YamlProblem` for YAML syntax errors, more than one document, and tags or
+    anchors/aliases PyYAML cannot resolve.
+    """
+    loader = RuleYamlLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        return _convert(node, loader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        msg = " ".join(x for x in (e.context, e.problem) if x) or "invalid YAML"
+        raise YamlProblem(msg, mark.line if mark else 0, mark.column if mark else 0) from None
+    except yaml.YAMLError as e:
+        raise YamlProblem(str(e).splitlines()[0] if str(e) else "invalid YAML", 0, 0) from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as e:  # e.g. bad timestamps
+        raise YamlProblem(f"cannot read a value: {e}", 0, 0) from None
+    finally:
+        loader.dispose()
+
+
+def scalar_position(text: str, pos: Pos, offset: int) -> tuple[int, int]:
+    """0-based (line, col) in the file of character ``offset`` of a string scalar's value.
+
+    Plain scalars map one to one (folded line breaks count as one space); quoted ones skip the
+    opening quote and count ``''`` / backslash escapes as one character. Block scalars
+    (``|``, ``>``) and anything unexpected fall back to the value's first character.
+    """
+    node = pos.node
+    if node is None or not isinstance(node, ScalarNode) or node.style in ("|", ">"):
+        return pos.line, pos.col
+    raw_start = node.start_mark.index
+    raw_end = node.end_mark.index
+    raw = text[raw_start:raw_end]
+    i = 0
+    if node.style in ("'", '"'):
+        i = 1
+    value_index = 0
+    while i < len(raw) and value_index < offset:
+        c = raw[i]
+        if node.style == "'" and raw.startswith("''", i):
+            i += 2
+        elif node.style == '"' and c == "\\":
+            nxt = raw[i + 1 : i + 2]
+            width = {"x": 4, "u": 6, "U": 10}.get(nxt, 2)
+            i += width
+        elif c == "\n":
+            # a folded line break: newline plus the next line's indentation is one space
+            i += 1
+            while i < len(raw) and raw[i] in " \t":
+                i += 1
+        else:
+            i += 1
+        value_index += 1
+    abs_index = raw_start + i
+    line = text.count("\n", 0, abs_index)
+    line_start = text.rfind("\n", 0, abs_index) + 1
+    return line, abs_index - line_start
