@@ -39,7 +39,7 @@ def load_image(path: str | Path, size: int) -> np.ndarray:
             im = im.convert("L")
             if im.size != (size, size):
                 im = im.resize((size, size), Image.BILINEAR)
-            return np.asarray(im, dtype=np.uint8)
+            return np.array(im, dtype=np.uint8)
     except FileNotFoundError:
         raise VisionError(f"image {p} not found", code="V811") from None
     except OSError as err:
