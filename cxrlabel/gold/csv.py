@@ -1,0 +1,164 @@
+"""A user's own gold standard from a CSV file.
+
+One row per report: an id column, a text column, and a column per annotated finding holding
+``1`` / ``0`` / ``-1`` / blank (the CheXpert convention) or the words ``positive`` /
+``negative`` / ``uncertain`` (any case). Finding headers are matched ignoring case, spaces,
+underscores and hyphens (``Pleural Thickening`` = ``Pleural_Thickening``); a ``No Finding`` or
+``normal`` column, when present, is scored as Normal. Findings without a column are skipped and
+named in the gold's ``notes``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import GoldError
+from ..types import FINDINGS
+from .goldset import GoldSet
+
+__all__ = ["TEXT_COLUMN_GUESSES", "ID_COLUMN_GUESSES", "load_gold_csv", "parse_label"]
+
+TEXT_COLUMN_GUESSES = ("text", "report", "reports", "report_text", "findings_impression")
+ID_COLUMN_GUESSES = ("id", "report_id", "study_id", "filename", "uid")
+
+_WORDS = {"positive": 1.0, "negative": 0.0, "uncertain": -1.0}
+_NUMBERS = {1.0: 1.0, 0.0: 0.0, -1.0: -1.0}
+_NORMAL_HEADERS = {"nofinding", "normal"}
+
+
+def _key(header: str) -> str:
+    return re.sub(r"[\s_\-]+", "", str(header)).casefold()
+
+
+_FINDING_KEYS = {_key(f): f for f in FINDINGS}
+
+
+def parse_label(value: object) -> float:
+    """One gold cell → 1.0 / 0.0 / -1.0, or NaN when blank. Raises ``ValueError`` otherwise."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return math.nan
+    s = str(value).strip()
+    if s == "" or s.casefold() in {"nan", "na"}:
+        return math.nan
+    word = _WORDS.get(s.casefold())
+    if word is not None:
+        return word
+    try:
+        num = float(s)
+    except ValueError:
+        raise ValueError(s) from None
+    if num not in _NUMBERS:
+        raise ValueError(s)
+    return _NUMBERS[num]
+
+
+def _pick_column(columns: list[str], wanted: str | None, guesses: tuple[str, ...], what: str, path: Path) -> str | None:
+    if wanted is not None:
+        if wanted in columns:
+            return wanted
+        raise GoldError(
+            f"{path}: no {what} column {wanted!r}; the columns are: {', '.join(map(repr, columns))}",
+            code="G510",
+        )
+    lowered = {str(c).casefold(): c for c in columns}
+    for g in guesses:
+        if g in lowered:
+            return lowered[g]
+    return None
+
+
+def load_gold_csv(
+    path: str | os.PathLike[str],
+    *,
+    text_column: str | None = None,
+    id_column: str | None = None,
+    name: str | None = None,
+) -> GoldSet:
+    """Read a user's annotated CSV into a :class:`~cxrlabel.gold.goldset.GoldSet`.
+
+    Without ``text_column``/``id_column`` the usual names are tried (``text``, ``report``; ``id``,
+    ``filename``, ...); with no id column, reports are numbered ``row1``, ``row2``, ... .
+    """
+    path = Path(path)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise GoldError(f"{path}: no such gold CSV file", code="G510") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as err:
+        raise GoldError(f"{path}: not a readable CSV file ({err})", code="G510") from err
+    columns = [str(c) for c in df.columns]
+    text_col = _pick_column(columns, text_column, TEXT_COLUMN_GUESSES, "text", path)
+    if text_col is None:
+        raise GoldError(
+            f"{path}: which column holds the report text? pass --text-column; the columns are: "
+            f"{', '.join(map(repr, columns))}",
+            code="G510",
+        )
+    id_col = _pick_column(columns, id_column, ID_COLUMN_GUESSES, "id", path)
+
+    finding_cols: dict[str, str] = {}
+    normal_col: str | None = None
+    for col in columns:
+        k = _key(col)
+        if k in _FINDING_KEYS and _FINDING_KEYS[k] not in finding_cols:
+            finding_cols[_FINDING_KEYS[k]] = col
+        elif k in _NORMAL_HEADERS and normal_col is None:
+            normal_col = col
+    if not finding_cols:
+        raise GoldError(
+            f"{path}: no finding columns found; expected some of {', '.join(FINDINGS)} "
+            f"(the columns are: {', '.join(map(repr, columns))})",
+            code="G510",
+        )
+
+    ids = tuple(str(v).strip() for v in df[id_col]) if id_col else tuple(f"row{i + 1}" for i in range(len(df)))
+    if any(not i for i in ids):
+        line = 2 + next(n for n, i in enumerate(ids) if not i)
+        raise GoldError(f"{path}:{line}: empty report id in column {id_col!r}", code="G511")
+
+    data: dict[str, list[float]] = {}
+    ordered = [f for f in FINDINGS if f in finding_cols]
+    for finding in ordered:
+        col = finding_cols[finding]
+        values = []
+        for n, raw in enumerate(df[col]):
+            try:
+                values.append(parse_label(raw))
+            except ValueError:
+                raise GoldError(
+                    f"{path}:{n + 2}: column {col!r} has {raw!r}; use 1/0/-1/blank or "
+                    f"positive/negative/uncertain",
+                    code="G511",
+                ) from None
+        data[finding] = values
+    if normal_col is not None:
+        normal = []
+        for n, raw in enumerate(df[normal_col]):
+            try:
+                v = parse_label(raw)
+            except ValueError:
+                raise GoldError(
+                    f"{path}:{n + 2}: column {normal_col!r} has {raw!r}; use 1/0/blank or positive/negative",
+                    code="G511",
+                ) from None
+            normal.append(1.0 if v == 1.0 else 0.0)
+        data["normal"] = normal
+
+    missing = [f for f in FINDINGS if f not in finding_cols]
+    notes = {}
+    if missing:
+        notes["_missing"] = f"{path.name}: no column for {', '.join(missing)}; these findings are not scored"
+    labels = pd.DataFrame(data, index=list(ids), dtype="float64")
+    return GoldSet(
+        name=name or path.stem,
+        ids=ids,
+        texts=tuple(str(t) for t in df[text_col]),
+        labels=labels,
+        scored=tuple(ordered),
+        notes=notes,
+    )

@@ -1,0 +1,268 @@
+"""`evaluate`: label a gold set's reports and score them against its labels.
+
+The labeler is anything with ``label(text)`` returning report labels (``r[finding]`` → a
+positive/negative/uncertain label or ``None``, ``r.normal``, ``r.mentions``, ``r.sentences``);
+``label_many(texts)`` is used when it exists. Every false positive and false negative is kept
+with the evidence (sentences, mentions, rule ids) for error analysis.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CxrlabelError
+from .goldset import GoldSet
+from .metrics import (
+    Averaged,
+    Scores,
+    binarize,
+    binary_scores,
+    macro_average,
+    micro_average,
+    score_findings,
+    three_way_scores,
+)
+
+__all__ = ["ErrorCase", "EvalResult", "evaluate", "label_codes"]
+
+_CODES = {"positive": 1.0, "negative": 0.0, "uncertain": -1.0}
+
+
+@dataclass(frozen=True)
+class ErrorCase:
+    """One false positive (``kind="FP"``) or false negative (``"FN"``) with its evidence."""
+
+    id: str
+    finding: str
+    kind: str
+    predicted: str | None
+    gold: float
+    mentions: tuple[str, ...] = ()
+    polarities: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    sentences: tuple[str, ...] = ()
+    text: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "finding": self.finding,
+            "kind": self.kind,
+            "predicted": self.predicted,
+            "gold": None if math.isnan(self.gold) else int(self.gold),
+            "mentions": list(self.mentions),
+            "polarities": list(self.polarities),
+            "rules": list(self.rules),
+            "sentences": list(self.sentences),
+            "text": self.text,
+        }
+
+
+@dataclass
+class EvalResult:
+    """Scores of one labeler on one gold split (see :mod:`cxrlabel.gold.report` for output)."""
+
+    gold: str
+    split: str
+    uncertain_as: str
+    n_reports: int
+    findings: tuple[str, ...]
+    averaged: tuple[str, ...]
+    per_finding: dict[str, Scores]
+    micro: Scores
+    macro: Averaged
+    normal: Scores | None = None
+    three_way: dict[str, dict[str, Scores]] | None = None
+    notes: dict[str, str] = field(default_factory=dict)
+    errors: list[ErrorCase] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    predictions: pd.DataFrame | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able: ``per_finding``, ``micro``, ``macro``, ``normal``, ``n_reports`` and context."""
+        out: dict[str, Any] = {
+            "gold": self.gold,
+            "split": self.split,
+            "uncertain_as": self.uncertain_as,
+            "n_reports": self.n_reports,
+            "averaged_over": list(self.averaged),
+            "per_finding": {f: self.per_finding[f].to_dict() for f in self.findings},
+            "micro": self.micro.to_dict(),
+            "macro": self.macro.to_dict(),
+            "normal": self.normal.to_dict() if self.normal is not None else None,
+            "notes": dict(self.notes),
+            "n_failures": len(self.failures),
+        }
+        if self.three_way is not None:
+            out["three_way"] = {
+                f: {cls: s.to_dict() for cls, s in classes.items()} for f, classes in self.three_way.items()
+            }
+        return out
+
+
+def label_codes(report: Any, findings: Iterable[str]) -> dict[str, float]:
+    """CheXpert codes (1/0/-1/NaN) of one report's labels for ``findings``."""
+    out = {}
+    for f in findings:
+        value = report[f]
+        out[f] = math.nan if value is None else _CODES[str(getattr(value, "value", value)).lower()]
+    return out
+
+
+def _label_all(labeler: Any, texts: Sequence[str], ids: Sequence[str], progress: bool, batch_size: int) -> tuple[list[Any], list[tuple[str, str]]]:
+    from tqdm import tqdm
+
+    results: list[Any] = [None] * len(texts)
+    failures: list[tuple[str, str]] = []
+    bar = tqdm(total=len(texts), desc="labeling", unit="report", file=sys.stderr, disable=not progress)
+
+    def one_by_one(lo: int, hi: int) -> None:
+        for i in range(lo, hi):
+            try:
+                results[i] = labeler.label(texts[i])
+            except CxrlabelError as err:
+                failures.append((ids[i], str(err)))
+
+    many = getattr(labeler, "label_many", None)
+    for lo in range(0, len(texts), batch_size):
+        hi = min(lo + batch_size, len(texts))
+        if callable(many):
+            try:
+                batch = list(many(list(texts[lo:hi])))
+            except CxrlabelError:
+                one_by_one(lo, hi)
+            else:
+                if len(batch) != hi - lo:
+                    raise CxrlabelError(
+                        f"label_many returned {len(batch)} results for {hi - lo} texts", code="G530"
+                    )
+                results[lo:hi] = batch
+        else:
+            one_by_one(lo, hi)
+        bar.update(hi - lo)
+    bar.close()
+    return results, failures
+
+
+def _evidence(report: Any, finding: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    if report is None:
+        return (), (), (), ()
+    sentences = list(getattr(report, "sentences", ()) or ())
+    by_index = {getattr(s, "index", i): s for i, s in enumerate(sentences)}
+    texts, pols, rules, sents = [], [], [], []
+    for m in getattr(report, "mentions", ()) or ():
+        if m.finding != finding:
+            continue
+        texts.append(m.text)
+        pols.append(str(getattr(m.polarity, "value", m.polarity)))
+        rules.extend(r for r in m.rules if r not in rules)
+        s = by_index.get(m.sentence)
+        if s is not None and s.text not in sents:
+            sents.append(s.text)
+    return tuple(texts), tuple(pols), tuple(rules), tuple(sents)
+
+
+def _collect_errors(
+    gold: GoldSet, reports: Sequence[Any], pred: pd.DataFrame, uncertain_as: str
+) -> list[ErrorCase]:
+    errors: list[ErrorCase] = []
+    columns = list(gold.findings) + (["normal"] if gold.has_normal else [])
+    for col in columns:
+        if col == "normal":
+            p = pred["normal"].to_numpy(dtype=bool)
+            g = gold.labels["normal"].to_numpy() == 1
+        else:
+            p = binarize(pred[col], uncertain_as)
+            g = binarize(gold.labels[col], uncertain_as)
+        for i in np.flatnonzero(p != g):
+            rid = gold.ids[i]
+            report = reports[i]
+            if col == "normal":
+                predicted = "normal" if p[i] else "not normal"
+                texts = pols = rules = sents = ()
+            else:
+                code = pred.at[rid, col]
+                predicted = None if math.isnan(code) else {1.0: "positive", 0.0: "negative", -1.0: "uncertain"}[code]
+                texts, pols, rules, sents = _evidence(report, col)
+            errors.append(
+                ErrorCase(
+                    id=rid,
+                    finding=col,
+                    kind="FP" if p[i] else "FN",
+                    predicted=predicted,
+                    gold=float(gold.labels.at[rid, col]),
+                    mentions=texts,
+                    polarities=pols,
+                    rules=rules,
+                    sentences=sents,
+                    text=gold.texts[i],
+                )
+            )
+    return errors
+
+
+def evaluate(
+    gold: GoldSet | str,
+    labeler: Any = None,
+    *,
+    split: str = "all",
+    uncertain_as: str = "negative",
+    progress: bool = False,
+    batch_size: int = 64,
+    **gold_options: Any,
+) -> EvalResult:
+    """Label the reports of ``gold`` (a :class:`GoldSet`, a registered name or a CSV path) and score.
+
+    ``split`` is ``all``, ``dev`` or ``test``; ``uncertain_as`` says whether uncertain labels count
+    as negative (default: the paper drops uncertain mentions) or positive in binary scoring.
+    ``labeler`` defaults to ``cxrlabel.Labeler()``; ``gold_options`` go to :func:`load_gold`.
+    """
+    from . import load_gold
+
+    if uncertain_as not in ("negative", "positive"):
+        raise ValueError(f"uncertain_as must be 'negative' or 'positive', not {uncertain_as!r}")
+    gs = load_gold(gold, **gold_options).split(split)
+    if labeler is None:
+        import cxrlabel
+
+        labeler = cxrlabel.Labeler()
+    reports, failures = _label_all(labeler, gs.texts, gs.ids, progress, batch_size)
+    findings = gs.findings
+    rows = [
+        label_codes(r, findings) if r is not None else dict.fromkeys(findings, math.nan) for r in reports
+    ]
+    pred = pd.DataFrame(rows, index=list(gs.ids), columns=list(findings), dtype="float64")
+    pred["normal"] = [bool(getattr(r, "normal", False)) if r is not None else False for r in reports]
+    gold_table = gs.labels
+    per = score_findings(pred, gold_table, findings, uncertain_as=uncertain_as)
+    averaged = tuple(f for f in findings if f in gs.scored)
+    normal = None
+    if gs.has_normal:
+        normal = binary_scores(pred["normal"].to_numpy(dtype=bool), gold_table["normal"].to_numpy() == 1)
+    three = None
+    if gs.three_way:
+        three = {f: three_way_scores(pred[f], gold_table[f]) for f in findings}
+    notes = {k: v for k, v in gs.notes.items() if k not in findings or k not in averaged}
+    return EvalResult(
+        gold=gs.name,
+        split=split,
+        uncertain_as=uncertain_as,
+        n_reports=len(gs),
+        findings=findings,
+        averaged=averaged,
+        per_finding=per,
+        micro=micro_average(per, averaged),
+        macro=macro_average(per, averaged),
+        normal=normal,
+        three_way=three,
+        notes=notes,
+        errors=_collect_errors(gs, reports, pred, uncertain_as),
+        failures=failures,
+        predictions=pred,
+    )
