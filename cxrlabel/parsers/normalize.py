@@ -19,7 +19,9 @@ list hangs from the first one as ``conj_X`` (X = the lemma of the list's last ``
   (``clear -prep_of-> disease`` gives ``clear -prep_of-> pneumothorax`` and ``-> effusion``);
 - a ``neg`` cue of the first conjunct reaches each conjunct that has no determiner, negation
   or subject of its own ("no edema or pneumonia" → ``pneumonia -neg-> no``);
-- an ``nsubj`` of the first conjunct is shared with a verbal/adjectival conjunct that has none.
+- an ``nsubj`` of the first conjunct is shared with a verbal/adjectival conjunct that has none;
+- a copular first conjunct (UD) shares its ``cop``, ``md`` and ``nsubj`` with nominal conjuncts
+  that have none ("This may be atelectasis or pneumonia" → ``pneumonia -md-> may``).
 
 ``amod`` is not shared ("mild cardiomegaly and effusion" is ambiguous). A sentence graph keeps one
 edge per (head, dependent) pair, so an added edge never replaces an existing one. Every output
@@ -182,6 +184,7 @@ def _propagate(root: int, members: list[int], out: dict[tuple[int, int], str], t
     """Conjunct propagation for one coordination (see the module docstring)."""
     incoming = [(h, rel) for (h, d), rel in out.items() if d == root and (rel in _PROPAGATE_IN or rel.startswith("prep_"))]
     outgoing = [(rel, d) for (h, d), rel in out.items() if h == root]
+    cop = any(rel == "cop" for rel, _ in outgoing)
     for m in members:
         own = {rel for (h, d), rel in out.items() if h == m}
         if not _is_verbal(toks[m].tag, toks[m].pos):
@@ -195,4 +198,10 @@ def _propagate(root: int, members: list[int], out: dict[tuple[int, int], str], t
         if "nsubj" not in own and "nsubjpass" not in own and (_is_verbal(toks[m].tag, toks[m].pos) or toks[m].tag.startswith("JJ")):
             for rel, d in outgoing:
                 if rel == "nsubj" and d != m:
+                    out.setdefault((m, d), rel)
+        # UD copular predicates: "This may be atelectasis or pneumonia" — the second nominal
+        # shares the copula, modal and subject of the first.
+        if cop and not own & {"cop", "nsubj", "nsubjpass"} and not _is_verbal(toks[m].tag, toks[m].pos):
+            for rel, d in outgoing:
+                if rel in ("cop", "md", "nsubj") and d != m and d < m:
                     out.setdefault((m, d), rel)
