@@ -1,0 +1,68 @@
+"""``cxrlabel eval``: score the labeler on OpenI, a registered gold set, or your own CSV.
+
+A thin wrapper over :func:`cxrlabel.gold.evaluate`; the scores go to stdout, progress and notes
+to stderr.
+"""
+
+from __future__ import annotations
+
+import click
+
+__all__ = ["eval_cmd"]
+
+
+@click.command("eval")
+@click.option("--gold", "gold_spec", default="openi", show_default=True,
+              help="A gold name (see `cxrlabel list gold`) or a CSV file of annotated reports.")
+@click.option("--reports", type=click.Path(dir_okay=True), default=None,
+              help="OpenI: NLMCXR_reports.tgz (or a folder of its XML files).")
+@click.option("--testset", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="File of test report ids, one a line (OpenI ships NegBio's list).")
+@click.option("--split", type=click.Choice(["all", "dev", "test"]), default="all", show_default=True)
+@click.option("--uncertain-as", type=click.Choice(["negative", "positive"]), default="negative",
+              show_default=True, help="What an uncertain label counts as in binary scoring.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@click.option("--text-column", default=None, help="CSV gold: the column holding the report text.")
+@click.option("--id-column", default=None, help="CSV gold: the column holding report ids.")
+@click.option("--parser", default="spacy", show_default=True, help="Parser backend.")
+@click.option("--grammars", multiple=True, type=click.Path(exists=True),
+              help="Extra rule pack(s) (YAML); repeatable.")
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write every false positive and false negative here (.jsonl or .csv).")
+@click.option("--no-download", is_flag=True, help="OpenI: never download the reports.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def eval_cmd(
+    gold_spec: str,
+    reports: str | None,
+    testset: str | None,
+    split: str,
+    uncertain_as: str,
+    fmt: str,
+    text_column: str | None,
+    id_column: str | None,
+    parser: str,
+    grammars: tuple[str, ...],
+    errors_path: str | None,
+    no_download: bool,
+    quiet: bool,
+) -> None:
+    """Label a gold standard's reports and print precision, recall and F1 per finding,
+    micro and macro averages, and Normal."""
+    import cxrlabel
+    from cxrlabel.gold import evaluate, load_gold
+    from cxrlabel.gold.report import format_result, write_errors
+
+    options = {"reports": reports, "text_column": text_column, "id_column": id_column}
+    if no_download:
+        options["download"] = False
+    gold = load_gold(gold_spec, testset=testset, **{k: v for k, v in options.items() if v is not None})
+    for note in gold.notes.values():
+        click.echo(f"note: {note}", err=True)
+    labeler = cxrlabel.Labeler(parser=parser, grammars=list(grammars) or None)
+    result = evaluate(gold, labeler, split=split, uncertain_as=uncertain_as, progress=not quiet)
+    for rid, msg in result.failures:
+        click.echo(f"{rid}: {msg}", err=True)
+    click.echo(format_result(result, fmt), nl=False)
+    if errors_path:
+        n = write_errors(result, errors_path)
+        click.echo(f"wrote {n} errors to {errors_path}", err=True)
