@@ -41,6 +41,8 @@ MAX_SENTENCE_CHARS = 1000
 # C0/C1 controls (tabs and line breaks included), soft hyphen, zero-width and bidi marks,
 # line/paragraph separators, word joiners and the BOM.
 _BAD_CHARS_RE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+# The same without tabs and line breaks, which section and sentence splitting rely on.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,10 +119,11 @@ def split_report(text: str | bytes, *, errors: str = "strict") -> list[SentenceS
     :class:`~cxrlabel.errors.InputError` ``I201``; ``"replace"`` substitutes U+FFFD).
     """
     text = _as_text(text, errors)
-    return _split(text, select_sections(text))
+    return _split(text, select_sections(_CONTROL_RE.sub(" ", text)))
 
 
 def _split(text: str, sections: list[Section]) -> list[SentenceSpan]:
+    text = _CONTROL_RE.sub(" ", text)  # same length: offsets stay those of the report
     out: list[SentenceSpan] = []
     for sec in sections:
         for a, b in sentence_spans(text, sec.start, sec.end):
@@ -151,7 +154,7 @@ def parse_reports(
         prepared = []
         for raw in chunk:
             text = _as_text(raw, errors)
-            sections = select_sections(text)
+            sections = select_sections(_CONTROL_RE.sub(" ", text))
             prepared.append((text, sections, _split(text, sections)))
         spans = [s for _, _, ss in prepared for s in ss]
         results = _parse_spans(spans, parser)

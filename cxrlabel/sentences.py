@@ -9,7 +9,8 @@ that Punkt does not know about:
 - blank lines, and single newlines that start a list item, follow sentence punctuation or a
   colon, or are followed by a capital letter (dictation without final periods);
 - list markers ``1.``/``2)`` and bullets ``-``, ``*``, ``•`` at the start of a line or after the
-  end of a sentence — the marker itself never becomes (or joins) a sentence;
+  end of a sentence (``2)`` also after any whitespace) — the marker itself never becomes (or
+  joins) a sentence;
 - run-on dictation: a capitalised word right after a lower-case word with no punctuation
   between ("No focal infiltrates Emphysema is present") starts a new sentence.
 
@@ -44,7 +45,10 @@ ABBREVIATIONS: frozenset[str] = frozenset(
 # A list marker: "1." / "12)" / "(3)" followed by whitespace, or a bullet.
 _MARKER = r"(?:\(?\d{1,2}[.)]|[-*\u2022\u2023\u25e6\u2043])(?=\s)"
 # Where a marker may start: beginning of a piece, or after sentence punctuation / a colon.
-_MARKER_RE = re.compile(rf"(?:^|(?<=[.;:!?])|(?<=[.;:!?][)\"']))(?P<ws>\s*)(?P<m>{_MARKER})\s*")
+# "2)" markers may also follow plain whitespace ("No effusion 2) No pneumothorax").
+_MARKER_RE = re.compile(
+    rf"(?:^|(?<=[.;:!?])|(?<=[.;:!?][)\"'])|(?<=\s)(?=\d{{1,2}}\)\s))(?P<ws>\s*)(?P<m>{_MARKER})\s*"
+)
 # Newlines that end a piece: blank line; or newline followed by a marker or a capital letter,
 # or preceded by sentence punctuation / colon.
 _HARD_BREAK_RE = re.compile(
