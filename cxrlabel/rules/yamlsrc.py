@@ -110,12 +110,19 @@ def load_located(text: str) -> Any:
     Raises :class:`YamlProblem` for YAML syntax errors, more than one document, and tags or
     anchors/aliases PyYAML cannot resolve.
     """
-    loader = RuleYamlLoader(text)
+    try:
+        loader = RuleYamlLoader(text)
+    except yaml.reader.ReaderError as e:  # a control character: the reader refuses the text
+        line = text.count("\n", 0, e.position)
+        raise YamlProblem(f"unacceptable character {e.character!r}", line, e.position - (text.rfind("\n", 0, e.position) + 1)) from None
     try:
         node = loader.get_single_node()
         if node is None:
             return None
         return _convert(node, loader)
+    except yaml.reader.ReaderError as e:
+        line = text.count("\n", 0, e.position)
+        raise YamlProblem(f"unacceptable character {e.character!r}", line, e.position - (text.rfind("\n", 0, e.position) + 1)) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         msg = " ".join(x for x in (e.context, e.problem) if x) or "invalid YAML"
