@@ -28,7 +28,7 @@ from types import SimpleNamespace
 from typing import Iterable, Iterator
 
 from .errors import OntologyError
-from .ontology import MAX_GAP, Entry, Ontology, Pattern, load_ontology, normalize_phrase
+from .ontology import Entry, Ontology, Pattern, load_ontology, normalize_phrase
 from .types import OTHER, Mention, Sentence
 
 __all__ = ["ConceptFinder", "build_index", "cache_root", "quickumls_matcher"]
@@ -37,6 +37,8 @@ INDEX_FORMAT = "1"
 #: Semantic types whose unmapped UMLS concepts count as OTHER with ``unmapped="other"``.
 DISORDER_TYPES = frozenset({"T019", "T020", "T033", "T037", "T046", "T047", "T048", "T184", "T190", "T191"})
 _STOPWORDS_FILE = "resources/stopwords_en.txt"
+#: Longest token n-gram looked up fuzzily (exact lookup has no limit but the longest term).
+FUZZY_MAX_TOKENS = 3
 
 
 def cache_root() -> Path:
@@ -202,6 +204,18 @@ def _is_punct(text: str) -> bool:
     return not any(ch.isalnum() for ch in text)
 
 
+def _token_words(text: str, lemma: str) -> tuple[tuple[str, ...], ...]:
+    """A token's normalized word sequences: surface, lemma, and for "a/b" each part."""
+    if _is_punct(text):
+        return ()
+    surf = tuple(normalize_phrase(text).split())
+    lem = tuple(normalize_phrase(lemma).split()) if lemma else surf
+    alts = [surf] if lem == surf or not lem else [surf, lem]
+    if "/" in text:  # "thickening/scarring": each part may end or start a phrase
+        alts += [p for p in (tuple(normalize_phrase(x).split()) for x in text.split("/")) if p and p not in alts]
+    return tuple(alts)
+
+
 class ConceptFinder:
     """Finds ontology concepts in parsed sentences.
 
@@ -238,29 +252,30 @@ class ConceptFinder:
             node[None] = text
         self._patterns: dict[str, list[Pattern]] = {}
         for p in self.ontology.patterns():
-            for w in p.elements[0] or ():
+            for w in p.elements[0]:  # type: ignore[union-attr]  (a pattern never starts with a gap)
                 self._patterns.setdefault(w, []).append(p)
         self._stop = stopwords()
+        self._token_cache: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
         self._fuzzy_cache: dict[str, tuple[str, ...]] = {}
         self._ss = None
         if threshold is not None:
             from quickumls.toolbox import SimstringDBReader
 
             self._ss = SimstringDBReader(str(self.index_dir / "umls-simstring.db"), "jaccard", threshold)
-        self._max_words = max((len(t.split(" ")) for t in self._entries), default=1)
 
     # -- helpers
-    @staticmethod
-    def _words(sentence: Sentence) -> list[tuple[tuple[str, ...], ...]]:
+    def _words(self, sentence: Sentence) -> list[tuple[tuple[str, ...], ...]]:
         """Per token: its word sequences (surface, lemma), normalized; ``()`` for punctuation."""
+        cache = self._token_cache
         out = []
         for t in sentence.tokens:
-            if _is_punct(t.text):
-                out.append(())
-                continue
-            surf = tuple(normalize_phrase(t.text).split())
-            lem = tuple(normalize_phrase(t.lemma).split()) if t.lemma else surf
-            out.append((surf,) if lem == surf or not lem else (surf, lem))
+            key = (t.text, t.lemma)
+            alts = cache.get(key)
+            if alts is None:
+                alts = _token_words(t.text, t.lemma)
+                if len(cache) < 500_000:
+                    cache[key] = alts
+            out.append(alts)
         return out
 
     def _exact(self, words: list, hits: list[_Hit]) -> None:
@@ -299,16 +314,16 @@ class ConceptFinder:
             for p in cands:
                 end = self._match_from(p, words, i)
                 if end is not None:
-                    hits.append(_Hit(i, end, Entry(p.source, p.cui, p.finding)))
+                    hits.append(_Hit(i, end, Entry(p.source, p.cui, p.finding, "pattern")))
 
     @staticmethod
     def _match_from(p: Pattern, words: list, i: int) -> int | None:
         pos, k, els = i, 0, p.elements
         while k < len(els):
             el = els[k]
-            if el is None:  # gap: find the next element within MAX_GAP tokens
+            if isinstance(el, int):  # gap: find the next element within ``el`` tokens
                 target = els[k + 1]
-                for g in range(0, MAX_GAP + 1):
+                for g in range(0, el + 1):
                     q = pos + g
                     if q >= len(words) or not words[q]:
                         return None
@@ -326,19 +341,19 @@ class ConceptFinder:
     def _fuzzy(self, sentence: Sentence, words: list, hits: list[_Hit]) -> None:
         from quickumls.toolbox import get_similarity
 
-        toks = sentence.tokens
         covered = {k for h in hits for k in range(h.start, h.end)}
+        stop = self._stop
+        surf = [" ".join(w[0]) if w else "" for w in words]
         n = len(words)
         for i in range(n):
-            if not words[i] or i in covered or toks[i].text.lower() in self._stop:
+            if not surf[i] or i in covered or surf[i] in stop:
                 continue
-            for j in range(i, min(n, i + self._max_words)):
-                if not words[j]:
+            text = ""
+            for j in range(i, min(n, i + FUZZY_MAX_TOKENS)):
+                if not surf[j]:
                     break
-                if toks[j].text.lower() in self._stop:
-                    continue
-                text = " ".join(w for k in range(i, j + 1) for w in words[k][0])
-                if len(text) < 4:
+                text = f"{text} {surf[j]}" if text else surf[j]
+                if surf[j] in stop or len(text) < 5:
                     continue
                 found = self._fuzzy_cache.get(text)
                 if found is None:
@@ -352,25 +367,29 @@ class ConceptFinder:
 
     @staticmethod
     def _resolve(hits: list[_Hit]) -> list[_Hit]:
-        """Exclusions drop their finding's hits inside them; then longest span wins."""
+        """Exclusions drop their finding's hits inside them; among contiguous terms the longest
+        span wins (several findings may share one span: "hydropneumothorax"); a gapped pattern
+        hit is kept only where it overlaps no term, so a pattern never swallows a term in its
+        gap ("pleural effusion versus pleural thickening")."""
+        if not hits:
+            return []
         excl = [h for h in hits if h.entry.kind == "exclude"]
-        terms = [
+        kept = [
             h
             for h in hits
-            if h.entry.kind == "term"
+            if h.entry.kind != "exclude"
             and not any(x.entry.finding == h.entry.finding and x.start <= h.start and h.end <= x.end for x in excl)
         ]
-        terms.sort(key=lambda h: (h.start - h.end, h.start))
+        kept.sort(key=lambda h: (h.entry.kind == "pattern", h.start - h.end, h.start))
         taken: list[tuple[int, int]] = []
         out: list[_Hit] = []
         seen: set[tuple[int, int, str]] = set()
-        for h in terms:
+        for h in kept:
             span = (h.start, h.end)
-            if any(s < h.end and h.start < e for s, e in taken) and span not in taken:
+            key = (h.start, h.end, h.entry.finding)
+            if key in seen or (span not in taken and any(s < h.end and h.start < e for s, e in taken)):
                 continue
-            if (h.start, h.end, h.entry.finding) in seen:
-                continue
-            seen.add((h.start, h.end, h.entry.finding))
+            seen.add(key)
             taken.append(span)
             out.append(h)
         out.sort(key=lambda h: (h.start, h.entry.finding))

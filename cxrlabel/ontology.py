@@ -41,6 +41,7 @@ MAX_GAP = 4
 _FILES = ("findings.yaml", "other.yaml", "normal.yaml")
 _DASHES = re.compile(r"[\-\u2010-\u2015/]+")
 _SPACES = re.compile(r"\s+")
+_GAP = re.compile(r"\.\.\.([1-8])?")
 
 
 def normalize_phrase(text: str) -> str:
@@ -62,27 +63,29 @@ class Entry:
 
 @dataclass(frozen=True)
 class Pattern:
-    """A gapped variant: ``elements`` are sets of accepted words, ``None`` is a gap."""
+    """A gapped variant: ``elements`` are sets of accepted words; an ``int`` is a gap of up to
+    that many tokens (``...`` is :data:`MAX_GAP`, ``...N`` is N, at most 8)."""
 
     source: str
     finding: str
     cui: str
-    elements: tuple[frozenset[str] | None, ...]
+    elements: tuple[frozenset[str] | int, ...]
 
     @classmethod
     def parse(cls, source: str, finding: str, cui: str, where: str) -> Pattern:
-        elements: list[frozenset[str] | None] = []
+        elements: list[frozenset[str] | int] = []
         for part in source.split():
-            if part == "...":
-                if not elements or elements[-1] is None:
+            gap = _GAP.fullmatch(part)
+            if gap:
+                if not elements or isinstance(elements[-1], int):
                     raise OntologyError(f"{where}: pattern {source!r} has a gap at the start or two gaps in a row", code="O403")
-                elements.append(None)
+                elements.append(int(gap.group(1)) if gap.group(1) else MAX_GAP)
                 continue
             words = frozenset(normalize_phrase(w) for w in part.split("|") if w.strip())
             if not words or any(" " in w for w in words):
                 raise OntologyError(f"{where}: pattern {source!r}: bad element {part!r} (one word per alternative)", code="O403")
             elements.append(words)
-        if not elements or elements[-1] is None:
+        if not elements or isinstance(elements[-1], int):
             raise OntologyError(f"{where}: pattern {source!r} is empty or ends with a gap", code="O403")
         return cls(source, finding, cui, tuple(elements))
 
