@@ -149,3 +149,10 @@ def test_openi_without_reports_or_network_says_where_to_put_the_tarball(keyword_
     r = run("--gold", "openi", "--no-download", "-q")
     assert r.exit_code == 2
     assert "G501" in r.stderr and "--reports" in r.stderr and str(tmp_path) in r.stderr
+
+
+def test_parser_grammars_and_policy_reach_the_labeler(keyword_labeler, gold_csv):
+    r = run("--gold", gold_csv, "--text-column", "report", "--parser", "conllu", "--grammars", "a.yaml",
+            "--grammars", "pack", "--policy", "strict", "--format", "json", "-q")
+    assert r.exit_code == 0, r.output
+    assert keyword_labeler.seen == {"parser": "conllu", "grammars": ["a.yaml", "pack"], "policy": "strict"}

@@ -25,8 +25,9 @@ __all__ = ["eval_cmd"]
 @click.option("--text-column", default=None, help="CSV gold: the column holding the report text.")
 @click.option("--id-column", default=None, help="CSV gold: the column holding report ids.")
 @click.option("--parser", default="spacy", show_default=True, help="Parser backend.")
-@click.option("--grammars", multiple=True, type=click.Path(exists=True),
-              help="Extra rule pack(s) (YAML); repeatable.")
+@click.option("--grammars", multiple=True,
+              help="Extra rule pack name or YAML file, added to the shipped rules; repeatable.")
+@click.option("--policy", default=None, help="Aggregation policy name (default: the labeler's).")
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write every false positive and false negative here (.jsonl or .csv).")
 @click.option("--no-download", is_flag=True, help="OpenI: never download the reports.")
@@ -42,6 +43,7 @@ def eval_cmd(
     id_column: str | None,
     parser: str,
     grammars: tuple[str, ...],
+    policy: str | None,
     errors_path: str | None,
     no_download: bool,
     quiet: bool,
@@ -58,7 +60,10 @@ def eval_cmd(
     gold = load_gold(gold_spec, testset=testset, **{k: v for k, v in options.items() if v is not None})
     for note in gold.notes.values():
         click.echo(f"note: {note}", err=True)
-    labeler = cxrlabel.Labeler(parser=parser, grammars=list(grammars) or None)
+    labeler_options = {"parser": parser, "grammars": list(grammars) or None}
+    if policy is not None:
+        labeler_options["policy"] = policy
+    labeler = cxrlabel.Labeler(**labeler_options)
     result = evaluate(gold, labeler, split=split, uncertain_as=uncertain_as, progress=not quiet)
     for rid, msg in result.failures:
         click.echo(f"{rid}: {msg}", err=True)
