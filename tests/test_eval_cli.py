@@ -156,3 +156,24 @@ def test_parser_grammars_and_policy_reach_the_labeler(keyword_labeler, gold_csv)
             "--grammars", "pack", "--policy", "strict", "--format", "json", "-q")
     assert r.exit_code == 0, r.output
     assert keyword_labeler.seen == {"parser": "conllu", "grammars": ["a.yaml", "pack"], "policy": "strict"}
+
+
+def test_a_registered_gold_name_resolves_and_receives_only_the_options_it_declares(keyword_labeler, monkeypatch):
+    import pandas as pd
+
+    from cxrlabel import registry
+    from cxrlabel.gold import GoldSet
+
+    received = {}
+
+    def tiny_gold(testset=None):
+        received["testset"] = testset
+        labels = pd.DataFrame({"Effusion": [1.0, 0.0]}, index=["x", "y"])
+        return GoldSet(name="tiny", ids=("x", "y"), texts=("Small effusion.", "No effusion."), labels=labels)
+
+    monkeypatch.setitem(registry.gold._entries, "tiny", tiny_gold)
+    r = run("--gold", "tiny", "--text-column", "ignored", "--format", "json", "-q")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["gold"] == "tiny" and d["per_finding"]["Effusion"]["f1"] == 1.0
+    assert received == {"testset": None}
