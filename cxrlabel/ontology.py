@@ -81,6 +81,8 @@ class Pattern:
                     raise OntologyError(f"{where}: pattern {source!r} has a gap at the start or two gaps in a row", code="O403")
                 elements.append(int(gap.group(1)) if gap.group(1) else MAX_GAP)
                 continue
+            if part.startswith("..") or not any(ch.isalnum() for ch in part):
+                raise OntologyError(f"{where}: pattern {source!r}: bad element {part!r} (gaps are '...' or '...N' with N <= 8)", code="O403")
             words = frozenset(normalize_phrase(w) for w in part.split("|") if w.strip())
             if not words or any(" " in w for w in words):
                 raise OntologyError(f"{where}: pattern {source!r}: bad element {part!r} (one word per alternative)", code="O403")
@@ -252,12 +254,20 @@ def _default_dir() -> Path:
 def load_ontology(directory: str | Path | None = None) -> Ontology:
     """Load and check ``findings.yaml``, ``other.yaml`` and ``normal.yaml`` from ``directory``
     (default: the ontology shipped with cxrlabel). Raises :class:`OntologyError` (O4xx)."""
-    return _load(str(Path(directory).resolve()) if directory is not None else None)
+    folder = Path(directory).resolve() if directory is not None else _default_dir()
+    stamp = []
+    for name in _FILES:  # the cache key changes when a file does
+        try:
+            st = (folder / name).stat()
+            stamp.append((st.st_mtime_ns, st.st_size))
+        except OSError:
+            stamp.append(None)
+    return _load(str(folder), tuple(stamp))
 
 
 @lru_cache(maxsize=8)
-def _load(directory: str | None) -> Ontology:
-    folder = Path(directory) if directory is not None else _default_dir()
+def _load(directory: str, _stamp: tuple) -> Ontology:
+    folder = Path(directory)
     digest = hashlib.sha256()
     parsed = {}
     for name in _FILES:
