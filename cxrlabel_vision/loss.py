@@ -29,7 +29,8 @@ def wce_loss(logits: torch.Tensor, targets: torch.Tensor, reduction: str = "sum"
         raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}")
     if logits.shape != targets.shape:
         raise ValueError(f"logits {tuple(logits.shape)} and targets {tuple(targets.shape)} differ")
-    z = logits.float()
+    # half precision (AMP) is upcast; float64 stays float64
+    z = logits if logits.dtype in (torch.float32, torch.float64) else logits.float()
     t = targets.to(z.dtype)
     known = ~torch.isnan(t)
     t = torch.where(known, t, torch.zeros_like(t))
