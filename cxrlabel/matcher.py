@@ -9,8 +9,10 @@ matter (an induced "isomorphism" match would wrongly fail on them).
 Speed: the labeler asks this question for every mention of every sentence against every rule,
 so each rule passes three cheap gates before VF2 runs:
 
-1. every lemma the rule requires occurs somewhere in the sentence;
-2. every pattern edge at the anchor has a matching edge at the anchor token;
+1. every lemma the rule requires occurs somewhere in the sentence (an inverted index from
+   word to rule picks the candidate rules once per sentence);
+2. every pattern edge at the anchor has a matching edge at the anchor token (for a one-edge
+   pattern that witness is the whole match, and VF2 is skipped);
 3. VF2 searches only the tokens within the pattern's radius of the anchor, and the pattern's
    anchor node is tried first and may bind only the anchor token.
 """
@@ -69,11 +71,13 @@ def _edge_match(sent: Mapping, pat: Mapping) -> bool:
 class _Compiled:
     """A rule prepared for matching: VF2 pattern graph (anchor first) and its cheap gates."""
 
-    __slots__ = ("rule", "graph", "radius", "required", "anchor_spec", "out_gates", "in_gates")
+    __slots__ = ("rule", "pos", "graph", "radius", "required", "anchor_name", "anchor_spec",
+                 "out_gates", "in_gates", "single")
 
-    def __init__(self, rule: Rule) -> None:
+    def __init__(self, rule: Rule, pos: int) -> None:
         pat: Pattern = rule.pattern
         self.rule = rule
+        self.pos = pos
         order = [pat.anchor] + [n for n in nx.bfs_tree(pat.graph.to_undirected(as_view=True), pat.anchor) if n != pat.anchor]
         g = nx.DiGraph()
         for name in order:  # VF2 tries pattern nodes in insertion order: anchor first
@@ -82,30 +86,51 @@ class _Compiled:
             g.add_edge(e.head, e.dep, rels=e.rels)
         self.graph = g
         self.radius = pat.radius
-        self.required = pat.required_lemmas
+        # rarest-looking first: smaller sets are more selective
+        self.required = tuple(sorted(pat.required_lemmas, key=len))
+        self.anchor_name = pat.anchor
         self.anchor_spec = g.nodes[pat.anchor]
-        self.out_gates = [(g.edges[pat.anchor, d]["rels"], g.nodes[d]) for d in g.successors(pat.anchor)]
-        self.in_gates = [(g.edges[h, pat.anchor]["rels"], g.nodes[h]) for h in g.predecessors(pat.anchor)]
+        self.out_gates = [(g.edges[pat.anchor, d]["rels"], g.nodes[d], d) for d in g.successors(pat.anchor)]
+        self.in_gates = [(g.edges[h, pat.anchor]["rels"], g.nodes[h], h) for h in g.predecessors(pat.anchor)]
+        # a one-edge pattern is decided by its gate alone (the gate's witness is the match)
+        self.single = len(pat.nodes) == 2 and len(pat.edges) == 1
 
-    def gates_pass(self, graph: nx.DiGraph, anchor: int, words: frozenset[str]) -> bool:
+    def gates(self, graph: nx.DiGraph, anchor: int, words: frozenset[str]) -> dict[str, int] | None:
+        """``None`` if the rule cannot match; else the bindings the gates found (for a
+        one-edge pattern these are the complete match)."""
         for need in self.required:
             if need.isdisjoint(words):
-                return False
-        if not _token_ok(graph.nodes[anchor], self.anchor_spec):
-            return False
+                return None
+        nodes = graph._node
+        if not _token_ok(nodes[anchor], self.anchor_spec):
+            return None
+        found = {self.anchor_name: anchor}
         succ = graph._succ[anchor]
-        for rels, spec in self.out_gates:
-            if not any((rels is None or a["rel"] in rels) and _token_ok(graph.nodes[d], spec) for d, a in succ.items()):
-                return False
+        for rels, spec, name in self.out_gates:
+            for d, a in succ.items():
+                if d != anchor and (rels is None or a["rel"] in rels) and _token_ok(nodes[d], spec):
+                    found[name] = d
+                    break
+            else:
+                return None
         pred = graph._pred[anchor]
-        for rels, spec in self.in_gates:
-            if not any((rels is None or a["rel"] in rels) and _token_ok(graph.nodes[h], spec) for h, a in pred.items()):
-                return False
-        return True
+        for rels, spec, name in self.in_gates:
+            for h, a in pred.items():
+                if h != anchor and (rels is None or a["rel"] in rels) and _token_ok(nodes[h], spec):
+                    found[name] = h
+                    break
+            else:
+                return None
+        return found
 
 
-def _ball(graph: nx.DiGraph, anchor: int, radius: int) -> set[int]:
-    """Tokens within ``radius`` undirected steps of ``anchor``."""
+def _ball(graph: nx.DiGraph, anchor: int, radius: int) -> nx.DiGraph:
+    """The sentence restricted to tokens within ``radius`` undirected steps of ``anchor``.
+
+    Built directly on networkx's adjacency dicts (sharing the token attribute dicts, which the
+    anchor check relies on): several times cheaper than a ``subgraph`` view, whose filtered
+    adjacency slows every VF2 step.
+    """
     seen = {anchor}
     frontier = deque([(anchor, 0)])
     succ, pred = graph._succ, graph._pred
@@ -117,7 +142,21 @@ def _ball(graph: nx.DiGraph, anchor: int, radius: int) -> set[int]:
             if nb not in seen:
                 seen.add(nb)
                 frontier.append((nb, d + 1))
-    return seen
+    if len(seen) == len(graph):
+        return graph
+    sub = nx.DiGraph()
+    s_node, s_succ, s_pred = sub._node, sub._succ, sub._pred
+    g_node = graph._node
+    for n in seen:
+        s_node[n] = g_node[n]
+        s_succ[n] = {}
+        s_pred[n] = {}
+    for h in seen:
+        for d, attrs in succ[h].items():
+            if d in seen:
+                s_succ[h][d] = attrs
+                s_pred[d][h] = attrs
+    return sub
 
 
 class Matcher:
@@ -126,11 +165,17 @@ class Matcher:
     >>> from cxrlabel.rules import default_rules
     >>> m = Matcher(default_rules())
     >>> # m.match(sentence.graph, mention.head, stage=Stage.NEGATION) -> [Hit(...), ...]
+
+    Sentence graphs are treated as immutable: the words of the last graph seen are cached
+    (by identity) across the mentions of one sentence.
     """
 
     def __init__(self, rules: Iterable[Rule] = ()) -> None:
         self._rules: dict[str, _Compiled] = {}
-        self._words_cache: tuple[nx.DiGraph, frozenset[str]] | None = None
+        self._counter = 0
+        self._index: dict[str, list[_Compiled]] | None = None
+        self._free: list[_Compiled] = []
+        self._cache: tuple[nx.DiGraph, frozenset[str], list[_Compiled]] | None = None
         for r in rules:
             self.add(r)
 
@@ -140,11 +185,14 @@ class Matcher:
         if rule.id in self._rules:
             raise RuleError(f"a rule with id {rule.id!r} is already in this matcher", code="R161",
                             location=rule.location, rule_id=rule.id)
-        self._rules[rule.id] = _Compiled(rule)
+        self._rules[rule.id] = _Compiled(rule, self._counter)
+        self._counter += 1
+        self._index = None
 
     def remove(self, rule_id: str) -> None:
         """Remove a rule by id (``KeyError`` if absent)."""
         del self._rules[rule_id]
+        self._index = None
 
     def __contains__(self, rule_id: object) -> bool:
         return rule_id in self._rules
@@ -156,22 +204,42 @@ class Matcher:
         return (c.rule for c in self._rules.values())
 
     def get(self, rule_id: str) -> Rule:
+        """The rule with id ``rule_id`` (``KeyError`` if absent)."""
         return self._rules[rule_id].rule
 
     # -- matching -----------------------------------------------------------------------
-    def _words(self, graph: nx.DiGraph) -> frozenset[str]:
-        # Sentence graphs are immutable by convention, so the last one's words are reused
-        # across the mentions of one sentence.
-        cached = self._words_cache
+    def _build_index(self) -> None:
+        """Inverted index: a word → the rules whose most selective lemma set holds it."""
+        index: dict[str, list[_Compiled]] = {}
+        free: list[_Compiled] = []
+        for comp in self._rules.values():
+            if comp.required:
+                for w in comp.required[0]:
+                    index.setdefault(w, []).append(comp)
+            else:
+                free.append(comp)
+        self._index, self._free, self._cache = index, free, None
+
+    def _candidates(self, graph: nx.DiGraph) -> tuple[frozenset[str], list[_Compiled]]:
+        if self._index is None:
+            self._build_index()
+        cached = self._cache
         if cached is not None and cached[0] is graph:
-            return cached[1]
+            return cached[1], cached[2]
         words = set()
-        for _, attrs in graph.nodes(data=True):
+        for attrs in graph._node.values():
             words.add(attrs["lemma"])
             words.add(attrs["lower"])
+        index = self._index
+        assert index is not None
+        seen = {id(c): c for c in self._free}
+        for w in words:
+            for c in index.get(w, ()):
+                seen[id(c)] = c
+        cands = sorted(seen.values(), key=lambda c: c.pos)
         out = frozenset(words)
-        self._words_cache = (graph, out)
-        return out
+        self._cache = (graph, out, cands)
+        return out, cands
 
     def match(self, graph: nx.DiGraph, anchor: int, *, stage: Stage | str | None = None) -> list[Hit]:
         """Every rule (of ``stage``, or all) that matches with its DISEASE node on ``anchor``.
@@ -182,33 +250,42 @@ class Matcher:
         if anchor not in graph:
             raise KeyError(f"anchor {anchor!r} is not a token of the graph")
         want = Stage(stage) if stage is not None else None
-        words = self._words(graph)
-        anchor_attrs = graph.nodes[anchor]
+        words, cands = self._candidates(graph)
         balls: dict[int, nx.DiGraph] = {}
-        n_tokens = len(graph)
-
-        def node_match(sent: Mapping, pat: Mapping) -> bool:
-            if pat["anchor"]:
-                return sent is anchor_attrs
-            if sent is anchor_attrs:
-                return False
-            return _token_ok(sent, pat)
-
         hits: list[Hit] = []
-        for comp in self._rules.values():
+        node_match = None
+        for comp in cands:
             rule = comp.rule
             if want is not None and rule.stage is not want:
                 continue
-            if not comp.gates_pass(graph, anchor, words):
+            found = comp.gates(graph, anchor, words)
+            if found is None:
                 continue
-            sub = balls.get(comp.radius)
-            if sub is None:
-                ball = _ball(graph, anchor, comp.radius)
-                sub = graph if len(ball) == n_tokens else graph.subgraph(ball)
-                balls[comp.radius] = sub
-            gm = DiGraphMatcher(sub, comp.graph, node_match=node_match, edge_match=_edge_match)
-            for mapping in gm.subgraph_monomorphisms_iter():
-                bindings = {p: s for s, p in mapping.items()}
-                hits.append(Hit(rule.id, rule.assigns, rule.stage, MappingProxyType(bindings)))
-                break
+            if not comp.single:
+                sub = balls.get(comp.radius)
+                if sub is None:
+                    sub = balls[comp.radius] = _ball(graph, anchor, comp.radius)
+                if node_match is None:
+                    node_match = _anchored_node_match(graph.nodes[anchor])
+                gm = DiGraphMatcher(sub, comp.graph, node_match=node_match, edge_match=_edge_match)
+                found = None
+                for mapping in gm.subgraph_monomorphisms_iter():
+                    found = {p: s for s, p in mapping.items()}
+                    break
+                if found is None:
+                    continue
+            hits.append(Hit(rule.id, rule.assigns, rule.stage, MappingProxyType(found)))
         return hits
+
+
+def _anchored_node_match(anchor_attrs: Mapping):
+    """VF2 node test: the DISEASE node binds only the anchor token, other nodes only others."""
+
+    def node_match(sent: Mapping, pat: Mapping) -> bool:
+        if pat["anchor"]:
+            return sent is anchor_attrs
+        if sent is anchor_attrs:
+            return False
+        return _token_ok(sent, pat)
+
+    return node_match
