@@ -98,6 +98,7 @@ def load_backbone_weights(backbone: nn.Module, path: str | Path) -> None:
     state = {k.removeprefix("module."): v for k, v in state.items()}
     state = {k: v for k, v in state.items() if not k.startswith(("fc.", "classifier."))}
     missing, _unexpected = backbone.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.startswith(("fc.", "classifier."))]
     if missing:
         raise VisionError(
             f"weights file {p} does not fit the backbone: {len(missing)} missing keys "
