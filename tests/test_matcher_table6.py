@@ -13,11 +13,11 @@ import pytest
 
 from cxrlabel.matcher import Matcher
 from cxrlabel.parsers.conllu import read_conllu
-from cxrlabel.rules import default_rules
+from cxrlabel.rules import load_pack
 from cxrlabel.types import Edge, Sentence, Stage
 
 DATA = Path(__file__).parent / "data" / "table6"
-RULES = default_rules()
+RULES = load_pack("table6")
 RULE_IDS = [r.id for r in RULES]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cxrlabel.cli import main
+from cxrlabel.rules import load_rules
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -17,9 +18,10 @@ def run(*args: str):
 
 def test_check_passes_the_shipped_rule_files_with_an_ok_summary():
     files = sorted(str(p) for p in (REPO / "grammars").glob("*.yaml"))
+    n_rules = sum(len(load_rules(Path(f))) for f in files)
     res = run("rules", "check", *files)
     assert res.exit_code == 0, res.stderr
-    assert res.stdout.startswith(f"ok: {len(files)} file(s), 12 rule(s)")
+    assert res.stdout.startswith(f"ok: {len(files)} file(s), {n_rules} rule(s)")
     assert res.stderr == ""
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cxrlabel.matcher import Matcher
-from cxrlabel.rules import default_rules
+from cxrlabel.rules import load_pack
 from cxrlabel.rules.examples import ExampleResult, run_examples
 from cxrlabel.types import Label, Mention, Stage
 from test_matcher_table6 import read_cases
@@ -60,7 +60,7 @@ class HandParseLabeler:
 
 
 def test_every_shipped_rule_passes_its_examples_and_fires_on_them():
-    rules = default_rules()
+    rules = load_pack("table6")
     results = run_examples(rules, HandParseLabeler(Matcher(rules)))
     assert len(results) == sum(len(r.examples) for r in rules) == 12
     assert all(isinstance(r, ExampleResult) for r in results)
@@ -69,7 +69,7 @@ def test_every_shipped_rule_passes_its_examples_and_fires_on_them():
 
 
 def test_examples_fail_when_the_labeler_ignores_the_rules():
-    rules = default_rules()
+    rules = load_pack("table6")
     results = run_examples(rules, HandParseLabeler(Matcher(rules), use_rules=False))
     assert not any(r.passed for r in results)
     assert not any(r.fired for r in results)
@@ -80,7 +80,7 @@ def test_examples_fail_when_the_labeler_ignores_the_rules():
 
 
 def test_a_rule_missing_from_the_matcher_does_not_fire_on_its_example():
-    rules = default_rules()
+    rules = load_pack("table6")
     matcher = Matcher(rules)
     matcher.remove("no-evidence-of")
     results = run_examples([r for r in rules if r.id == "no-evidence-of"], HandParseLabeler(matcher))
