@@ -314,13 +314,15 @@ class ConceptFinder:
             for p in cands:
                 found = self._match_from(p, words, i)
                 if found is not None:
-                    hits.append(_Hit(i, found[0], Entry(p.source, p.cui, p.finding, "pattern"), found[1]))
+                    hits.append(_Hit(found[0], found[1], Entry(p.source, p.cui, p.finding, "pattern"), found[2]))
 
     @staticmethod
-    def _match_from(p: Pattern, words: list, i: int) -> tuple[int, frozenset[int]] | None:
-        """End (exclusive) and skipped tokens of ``p`` matched from token ``i``, or None."""
+    def _match_from(p: Pattern, words: list, i: int) -> tuple[int, int, frozenset[int]] | None:
+        """Span (start, end) of ``p`` matched from token ``i`` and the skipped tokens inside
+        it, or None. The span covers the focus elements (all elements if none)."""
         pos, k, els = i, 0, p.elements
         gaps: list[int] = []
+        at: list[int] = []  # token position of each focus element
         while k < len(els):
             el = els[k]
             if isinstance(el, int):  # gap: find the next element within ``el`` tokens
@@ -331,6 +333,8 @@ class ConceptFinder:
                         return None
                     if any(seq and seq[-1] in target for seq in words[q]):
                         gaps.extend(range(pos, q))
+                        if not p.focus or k + 1 in p.focus:
+                            at.append(q)
                         pos, k = q + 1, k + 2
                         break
                 else:
@@ -338,8 +342,11 @@ class ConceptFinder:
                 continue
             if pos >= len(words) or not any(seq and seq[-1] in el for seq in words[pos]):
                 return None
+            if not p.focus or k in p.focus:
+                at.append(pos)
             pos, k = pos + 1, k + 1
-        return pos, frozenset(gaps)
+        start, end = min(at), max(at) + 1
+        return start, end, frozenset(g for g in gaps if start <= g < end)
 
     def _fuzzy(self, sentence: Sentence, words: list, hits: list[_Hit]) -> None:
         from quickumls.toolbox import get_similarity

@@ -64,17 +64,23 @@ class Entry:
 @dataclass(frozen=True)
 class Pattern:
     """A gapped variant: ``elements`` are sets of accepted words; an ``int`` is a gap of up to
-    that many tokens (``...`` is :data:`MAX_GAP`, ``...N`` is N, at most 8)."""
+    that many tokens (``...`` is :data:`MAX_GAP`, ``...N`` is N, at most 8). Elements written
+    in ``[brackets]`` are the mention's span; the others are context that must match."""
 
     source: str
     finding: str
     cui: str
     elements: tuple[frozenset[str] | int, ...]
+    focus: frozenset[int] = frozenset()  # element indices in [brackets]; empty: all
 
     @classmethod
     def parse(cls, source: str, finding: str, cui: str, where: str) -> Pattern:
         elements: list[frozenset[str] | int] = []
+        focus: set[int] = set()
         for part in source.split():
+            if part.startswith("[") and part.endswith("]") and len(part) > 2:
+                focus.add(len(elements))
+                part = part[1:-1]
             gap = _GAP.fullmatch(part)
             if gap:
                 if not elements or isinstance(elements[-1], int):
@@ -89,7 +95,7 @@ class Pattern:
             elements.append(words)
         if not elements or isinstance(elements[-1], int):
             raise OntologyError(f"{where}: pattern {source!r} is empty or ends with a gap", code="O403")
-        return cls(source, finding, cui, tuple(elements))
+        return cls(source, finding, cui, tuple(elements), frozenset(focus))
 
 
 @dataclass(frozen=True)

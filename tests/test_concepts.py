@@ -30,7 +30,7 @@ def _pattern_example(source: str) -> str:
         if part.startswith("..."):
             words.append("also")
         else:
-            words.append(part.split("|")[0])
+            words.append(part.strip("[]").split("|")[0])
     return " ".join(words).capitalize() + "."
 
 
@@ -236,3 +236,8 @@ def test_stock_quickumls_runs_on_the_index_without_downloads(tmp_path):
     hits = matcher.match("There is a small right pleural effusion.", best_match=True, ignore_syntax=False)
     cuis = {h["cui"] for group in hits for h in group}
     assert "C0032227" in cuis
+
+
+def test_bracketed_pattern_elements_are_the_mention_and_context_is_not(finder, parse):
+    ms = finder.find(parse("Small right pleural effusion versus thickening."))
+    assert [(m.finding, m.text) for m in ms] == [("Effusion", "pleural effusion"), ("Pleural_Thickening", "thickening")]
