@@ -98,6 +98,8 @@ def vision_group() -> None:
 @click.option("--output-stride", type=click.Choice(["8", "16", "32"]), default="32",
               show_default=True)
 @click.option("--lse-r", type=float, default=10.0, show_default=True)
+@click.option("--transition-dim", type=int, default=1024, show_default=True,
+              help="D, the channels of the transition layer")
 @click.option("--epochs", type=int, default=10, show_default=True)
 @click.option("--batch-size", type=int, default=16, show_default=True)
 @click.option("--accum", type=int, default=None,
@@ -113,6 +115,9 @@ def vision_group() -> None:
               show_default=True, help="-1 labels: masked (U-Ignore), 0 or 1")
 @click.option("--split-dir", type=click.Path(file_okay=False), default=None,
               help="folder with train_val_list.txt / test_list.txt (else a patient split)")
+@click.option("--split-fractions", default="0.7,0.1,0.2", show_default=True,
+              help="train,val,test patient fractions (without --split-dir; with it, the val "
+              "fraction of train_val)")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--cache", default=None, help="stem of a uint8 memmap cache (built once)")
 @click.option("--resume", is_flag=True, help="continue from OUT/last.pt")
@@ -126,6 +131,10 @@ def train_cmd(**kw) -> None:
     from .train import TrainConfig, train
 
     kw["output_stride"] = int(kw["output_stride"])
+    fractions = _thresholds(kw["split_fractions"])
+    if len(fractions) != 3:
+        raise VisionError("--split-fractions needs three numbers, e.g. 0.7,0.1,0.2", code="V830")
+    kw["split_fractions"] = fractions
     kw["weights"] = None if kw["weights"] == "none" else kw["weights"]
     click.echo(json.dumps(train(TrainConfig(**kw))))
 
@@ -202,7 +211,7 @@ def _thresholds(text: str) -> tuple[float, ...]:
     try:
         return tuple(float(t) for t in text.split(","))
     except ValueError:
-        raise VisionError(f"--thresholds must be numbers like 60,180, got {text!r}",
+        raise VisionError(f"expected comma-separated numbers like 60,180, got {text!r}",
                           code="V830") from None
 
 

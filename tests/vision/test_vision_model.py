@@ -40,8 +40,9 @@ def test_unknown_model_name_lists_the_available_ones():
     assert err.value.code == "V801" and "resnet50" in str(err.value)
 
 
-@pytest.mark.parametrize("name", ["resnet18", "resnet34", "resnet50", "densenet121"])
-@pytest.mark.parametrize("stride", [32, 16])
+@pytest.mark.parametrize("name,stride", [("resnet18", 32), ("resnet18", 16), ("resnet18", 8),
+                                         ("resnet34", 32), ("resnet50", 16),
+                                         ("densenet121", 16)])
 def test_every_registered_backbone_gives_logits_and_s_by_s_heatmaps(name, stride):
     torch.manual_seed(0)
     model = create_model(name, num_classes=14, weights=None, output_stride=stride,
