@@ -65,6 +65,42 @@ def resolve_rules(grammars: Any = None, *, replace: bool = False) -> list[Rule]:
     return rules
 
 
+#: Relations that make a finding a member of a list ("no A, B or C"): a member shares the
+#: judgement of the members it hangs from. "but"/"yet" contrast and are left out.
+LIST_RELATIONS = frozenset({"conj", "conj_and", "conj_or", "conj_nor", "appos"})
+
+#: Relations under which nouns sharing one head form a list too: small parsers often attach
+#: every member of "No A, B, or C is identified" to the verb instead of to each other.
+SIBLING_RELATIONS = frozenset({"nsubj", "nsubjpass", "dobj", "attr", "pobj"})
+
+
+def _is_sibling_rel(rel: str) -> bool:
+    return rel in SIBLING_RELATIONS or rel.startswith("prep_")
+
+
+def list_anchors(graph: Any, head: int, *, depth: int = 4) -> list[int]:
+    """``head``, then the list members it hangs from (nearest first), then the nouns that
+    share its head under the same relation: the paper's conjunct propagation applied at
+    judgement time, so that it also covers comma lists parsed as appositions or siblings."""
+    out = [head]
+    node = head
+    for _ in range(depth):
+        ups = [h for h in graph.predecessors(node) if graph.edges[h, node]["rel"] in LIST_RELATIONS]
+        if not ups or ups[0] in out:
+            break
+        node = ups[0]
+        out.append(node)
+    for member in list(out):
+        for h in graph.predecessors(member):
+            rel = graph.edges[h, member]["rel"]
+            if not _is_sibling_rel(rel):
+                continue
+            for sib in graph.successors(h):
+                if sib not in out and graph.edges[h, sib]["rel"] == rel and graph.nodes[sib]["tag"].startswith("NN"):
+                    out.append(sib)
+    return out
+
+
 class Labeler:
     """A configured labeler.
 
@@ -109,8 +145,13 @@ class Labeler:
         Stages run in order; the first stage with a hit decides. Within a stage a rule that
         assigns ``positive`` is an exception ("no change in the effusion") and wins.
         """
+        anchors = list_anchors(sentence.graph, mention.head)
         for stage in _STAGES:
-            hits = self.matcher.match(sentence.graph, mention.head, stage=stage)
+            hits = []
+            for anchor in anchors:
+                hits = self.matcher.match(sentence.graph, anchor, stage=stage)
+                if hits:
+                    break
             if not hits:
                 continue
             exceptions = [h for h in hits if h.assigns is Label.POSITIVE]

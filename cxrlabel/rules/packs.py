@@ -21,9 +21,19 @@ __all__ = ["PACKS", "default_rules", "grammar_dir", "load_pack", "table6_rules"]
 #: Built-in packs: name → files under grammars/, in stage order.
 PACKS: dict[str, tuple[str, ...]] = {
     "table6": ("uncertainty_pre.yaml", "negation.yaml"),
+    # Table 6 plus the NegBio/CheXpert-style patterns real reports need.
+    "clinical": (
+        "uncertainty_pre.yaml",
+        "clinical_uncertainty_pre.yaml",
+        "negation.yaml",
+        "clinical_negation.yaml",
+        "clinical_uncertainty_post.yaml",
+    ),
+    # Opt-in: differential lists ("X or Y", "X versus Y") as hedges, the CheXpert convention.
+    "differential": ("differential.yaml",),
 }
 
-DEFAULT_PACK = "table6"
+DEFAULT_PACK = "clinical"
 
 
 def grammar_dir() -> Traversable:
