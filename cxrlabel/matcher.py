@@ -7,19 +7,19 @@ pattern's edges must exist in the sentence, but extra sentence edges between bou
 matter (an induced "isomorphism" match would wrongly fail on them).
 
 Speed: the labeler asks this question for every mention of every sentence against every rule,
-so each rule passes three cheap gates before VF2 runs:
+so a rule passes cheap, sound filters before VF2 runs:
 
-1. every lemma the rule requires occurs somewhere in the sentence (an inverted index from
-   word to rule picks the candidate rules once per sentence);
-2. every pattern edge at the anchor has a matching edge at the anchor token (for a one-edge
-   pattern that witness is the whole match, and VF2 is skipped);
-3. VF2 searches only the tokens within the pattern's radius of the anchor, and the pattern's
-   anchor node is tried first and may bind only the anchor token.
+1. every lemma the rule requires occurs somewhere in the sentence (an inverted index from word
+   to rule picks the candidate rules once per sentence);
+2. candidate propagation: walking out from the anchor along the pattern's BFS tree, each
+   pattern node must have at least one token that fits it and hangs from a candidate of its
+   parent by an allowed relation (a one-edge pattern is decided here and VF2 is skipped);
+3. VF2 then searches only the surviving candidate tokens -- all within the pattern's radius
+   of the anchor -- with the pattern's anchor node tried first and bound only to the anchor.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Iterable, Iterator, Mapping
@@ -69,91 +69,85 @@ def _edge_match(sent: Mapping, pat: Mapping) -> bool:
 
 
 class _Compiled:
-    """A rule prepared for matching: VF2 pattern graph (anchor first) and its cheap gates."""
+    """A rule prepared for matching: VF2 pattern graph (anchor first) and its filters."""
 
-    __slots__ = ("rule", "pos", "graph", "radius", "required", "anchor_name", "anchor_spec",
-                 "out_gates", "in_gates", "single")
+    __slots__ = ("rule", "pos", "graph", "required", "anchor_name", "anchor_spec", "plan", "single")
 
     def __init__(self, rule: Rule, pos: int) -> None:
         pat: Pattern = rule.pattern
         self.rule = rule
         self.pos = pos
-        order = [pat.anchor] + [n for n in nx.bfs_tree(pat.graph.to_undirected(as_view=True), pat.anchor) if n != pat.anchor]
+        undirected = pat.graph.to_undirected(as_view=True)
+        order = [pat.anchor] + [child for _, child in nx.bfs_edges(undirected, pat.anchor)]
         g = nx.DiGraph()
         for name in order:  # VF2 tries pattern nodes in insertion order: anchor first
             g.add_node(name, **_spec_attrs(pat.nodes[name], name == pat.anchor))
         for e in pat.edges:
             g.add_edge(e.head, e.dep, rels=e.rels)
         self.graph = g
-        self.radius = pat.radius
-        # rarest-looking first: smaller sets are more selective
+        # smaller lemma sets first: they are the more selective ones
         self.required = tuple(sorted(pat.required_lemmas, key=len))
         self.anchor_name = pat.anchor
         self.anchor_spec = g.nodes[pat.anchor]
-        self.out_gates = [(g.edges[pat.anchor, d]["rels"], g.nodes[d], d) for d in g.successors(pat.anchor)]
-        self.in_gates = [(g.edges[h, pat.anchor]["rels"], g.nodes[h], h) for h in g.predecessors(pat.anchor)]
-        # a one-edge pattern is decided by its gate alone (the gate's witness is the match)
+        # (node, BFS parent, parent-is-head, allowed rels, node constraints), in BFS order
+        plan = []
+        for parent, child in nx.bfs_edges(undirected, pat.anchor):
+            out = g.has_edge(parent, child)
+            rels = g.edges[parent, child]["rels"] if out else g.edges[child, parent]["rels"]
+            plan.append((child, parent, out, rels, g.nodes[child]))
+        self.plan = tuple(plan)
+        # a one-edge pattern is decided by the propagation alone (any candidate is a match)
         self.single = len(pat.nodes) == 2 and len(pat.edges) == 1
 
-    def gates(self, graph: nx.DiGraph, anchor: int, words: frozenset[str]) -> dict[str, int] | None:
-        """``None`` if the rule cannot match; else the bindings the gates found (for a
-        one-edge pattern these are the complete match)."""
+    def candidates(self, graph: nx.DiGraph, anchor: int, words: frozenset[str]) -> dict[str, set[int]] | None:
+        """Per pattern node, the tokens it could bind; ``None`` when some node has none.
+
+        Necessary conditions only: every required lemma is in the sentence, and each node has a
+        fitting token joined to a candidate of its BFS parent by an allowed relation in the
+        right direction. Injectivity and edges outside the BFS tree are left to VF2, so every
+        VF2 match maps each node into its candidate set.
+        """
         for need in self.required:
             if need.isdisjoint(words):
                 return None
         nodes = graph._node
         if not _token_ok(nodes[anchor], self.anchor_spec):
             return None
-        found = {self.anchor_name: anchor}
-        succ = graph._succ[anchor]
-        for rels, spec, name in self.out_gates:
-            for d, a in succ.items():
-                if d != anchor and (rels is None or a["rel"] in rels) and _token_ok(nodes[d], spec):
-                    found[name] = d
-                    break
-            else:
+        cand: dict[str, set[int]] = {self.anchor_name: {anchor}}
+        succ, pred = graph._succ, graph._pred
+        for name, parent, out, rels, spec in self.plan:
+            adj = succ if out else pred
+            found = set()
+            for t in cand[parent]:
+                for u, a in adj[t].items():
+                    if u != anchor and (rels is None or a["rel"] in rels) and _token_ok(nodes[u], spec):
+                        found.add(u)
+            if not found:
                 return None
-        pred = graph._pred[anchor]
-        for rels, spec, name in self.in_gates:
-            for h, a in pred.items():
-                if h != anchor and (rels is None or a["rel"] in rels) and _token_ok(nodes[h], spec):
-                    found[name] = h
-                    break
-            else:
-                return None
-        return found
+            cand[name] = found
+        return cand
 
 
-def _ball(graph: nx.DiGraph, anchor: int, radius: int) -> nx.DiGraph:
-    """The sentence restricted to tokens within ``radius`` undirected steps of ``anchor``.
+def _restrict(graph: nx.DiGraph, keep: set[int]) -> nx.DiGraph:
+    """The sentence restricted to the tokens in ``keep`` (the candidates: all within the
+    pattern's radius of the anchor, since they are found by walking out from it).
 
-    Built directly on networkx's adjacency dicts (sharing the token attribute dicts, which the
-    anchor check relies on): several times cheaper than a ``subgraph`` view, whose filtered
-    adjacency slows every VF2 step.
+    Built directly on networkx's adjacency dicts, sharing the token attribute dicts (the
+    anchor check relies on their identity): several times cheaper than a ``subgraph`` view,
+    whose filtered adjacency slows every VF2 step.
     """
-    seen = {anchor}
-    frontier = deque([(anchor, 0)])
-    succ, pred = graph._succ, graph._pred
-    while frontier:
-        node, d = frontier.popleft()
-        if d == radius:
-            continue
-        for nb in (*succ[node], *pred[node]):
-            if nb not in seen:
-                seen.add(nb)
-                frontier.append((nb, d + 1))
-    if len(seen) == len(graph):
+    if len(keep) == len(graph):
         return graph
     sub = nx.DiGraph()
     s_node, s_succ, s_pred = sub._node, sub._succ, sub._pred
-    g_node = graph._node
-    for n in seen:
+    g_node, g_succ = graph._node, graph._succ
+    for n in keep:
         s_node[n] = g_node[n]
         s_succ[n] = {}
         s_pred[n] = {}
-    for h in seen:
-        for d, attrs in succ[h].items():
-            if d in seen:
+    for h in keep:
+        for d, attrs in g_succ[h].items():
+            if d in keep:
                 s_succ[h][d] = attrs
                 s_pred[d][h] = attrs
     return sub
@@ -251,22 +245,21 @@ class Matcher:
             raise KeyError(f"anchor {anchor!r} is not a token of the graph")
         want = Stage(stage) if stage is not None else None
         words, cands = self._candidates(graph)
-        balls: dict[int, nx.DiGraph] = {}
         hits: list[Hit] = []
         node_match = None
         for comp in cands:
             rule = comp.rule
             if want is not None and rule.stage is not want:
                 continue
-            found = comp.gates(graph, anchor, words)
-            if found is None:
+            cand = comp.candidates(graph, anchor, words)
+            if cand is None:
                 continue
-            if not comp.single:
-                sub = balls.get(comp.radius)
-                if sub is None:
-                    sub = balls[comp.radius] = _ball(graph, anchor, comp.radius)
+            if comp.single:
+                found = {name: min(toks) for name, toks in cand.items()}
+            else:
                 if node_match is None:
                     node_match = _anchored_node_match(graph.nodes[anchor])
+                sub = _restrict(graph, set().union(*cand.values()))
                 gm = DiGraphMatcher(sub, comp.graph, node_match=node_match, edge_match=_edge_match)
                 found = None
                 for mapping in gm.subgraph_monomorphisms_iter():

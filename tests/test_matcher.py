@@ -208,3 +208,20 @@ def test_gated_neighbourhood_search_agrees_with_plain_anchored_vf2(g, ps, data):
         for e in r.pattern.edges:
             assert g.has_edge(b[e.head], b[e.dep])
             assert e.rels is None or g.edges[b[e.head], b[e.dep]]["rel"] in e.rels
+
+
+def test_a_structured_pattern_with_a_cycle_needs_every_edge():
+    from cxrlabel.rules import load_rules
+
+    (r,) = load_rules(
+        "rules:\n"
+        "  - id: triangle\n    assigns: uncertain\n    stage: negation\n"
+        "    match:\n      nodes: {d: {concept: DISEASE}, b: {lemma: b}, c: {lemma: c}}\n"
+        "      edges: [{head: d, rel: dep, dep: b}, {head: b, rel: dep, dep: c}, {head: d, rel: amod, dep: c}]\n"
+    )
+    tokens = [Token(0, "x", "x"), Token(1, "b", "b"), Token(2, "c", "c")]
+    full = build_graph(tokens, [Edge(0, "dep", 1), Edge(1, "dep", 2), Edge(0, "amod", 2)])
+    (hit,) = Matcher([r]).match(full, 0)
+    assert dict(hit.bindings) == {"d": 0, "b": 1, "c": 2}
+    missing = build_graph(tokens, [Edge(0, "dep", 1), Edge(1, "dep", 2)])
+    assert Matcher([r]).match(missing, 0) == []
