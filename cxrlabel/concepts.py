@@ -255,7 +255,7 @@ class ConceptFinder:
             for w in p.elements[0]:  # type: ignore[union-attr]  (a pattern never starts with a gap)
                 self._patterns.setdefault(w, []).append(p)
         self._stop = stopwords()
-        self._token_cache: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {}
+        self._token_cache: dict[tuple[str, str], tuple] = {}
         self._fuzzy_cache: dict[str, tuple[str, ...]] = {}
         self._ss = None
         if threshold is not None:
@@ -264,24 +264,30 @@ class ConceptFinder:
             self._ss = SimstringDBReader(str(self.index_dir / "umls-simstring.db"), "jaccard", threshold)
 
     # -- helpers
-    def _words(self, sentence: Sentence) -> list[tuple[tuple[str, ...], ...]]:
-        """Per token: its word sequences (surface, lemma), normalized; ``()`` for punctuation."""
+    def _tokens(self, sentence: Sentence) -> list[tuple]:
+        """Per token (cached by text and lemma): its word sequences (surface, lemma, slash
+        parts; ``()`` for punctuation), whether a term can start there, the patterns that can
+        start there, its surface string and whether it is a stopword."""
         cache = self._token_cache
         out = []
         for t in sentence.tokens:
             key = (t.text, t.lemma)
-            alts = cache.get(key)
-            if alts is None:
+            info = cache.get(key)
+            if info is None:
                 alts = _token_words(t.text, t.lemma)
+                surf = " ".join(alts[0]) if alts else ""
+                starts = any(seq and seq[0] in self._trie for seq in alts)
+                pats = tuple({p for seq in alts for w in seq[:1] for p in self._patterns.get(w, ())})
+                info = (alts, starts, pats, surf, surf in self._stop)
                 if len(cache) < 500_000:
-                    cache[key] = alts
-            out.append(alts)
+                    cache[key] = info
+            out.append(info)
         return out
 
-    def _exact(self, words: list, hits: list[_Hit]) -> None:
+    def _exact(self, toks: list[tuple], words: list, hits: list[_Hit]) -> None:
         n = len(words)
         for i in range(n):
-            if not words[i]:
+            if not toks[i][1]:
                 continue
             live = [self._trie]
             for j in range(i, n):
@@ -307,11 +313,9 @@ class ConceptFinder:
                         hits.extend(_Hit(i, j + 1, e) for e in self._entries[text])
                 live = nxt
 
-    def _match_patterns(self, words: list, hits: list[_Hit]) -> None:
-        n = len(words)
-        for i in range(n):
-            cands = {p for seq in words[i] for w in seq[:1] for p in self._patterns.get(w, ())}
-            for p in cands:
+    def _match_patterns(self, toks: list[tuple], words: list, hits: list[_Hit]) -> None:
+        for i, info in enumerate(toks):
+            for p in info[2]:
                 found = self._match_from(p, words, i)
                 if found is not None:
                     hits.append(_Hit(found[0], found[1], Entry(p.source, p.cui, p.finding, "pattern"), found[2]))
@@ -348,22 +352,21 @@ class ConceptFinder:
         start, end = min(at), max(at) + 1
         return start, end, frozenset(g for g in gaps if start <= g < end)
 
-    def _fuzzy(self, sentence: Sentence, words: list, hits: list[_Hit]) -> None:
+    def _fuzzy(self, toks: list[tuple], hits: list[_Hit]) -> None:
         from quickumls.toolbox import get_similarity
 
         covered = {k for h in hits for k in range(h.start, h.end)}
-        stop = self._stop
-        surf = [" ".join(w[0]) if w else "" for w in words]
-        n = len(words)
+        n = len(toks)
         for i in range(n):
-            if not surf[i] or i in covered or surf[i] in stop:
+            if not toks[i][3] or toks[i][4] or i in covered:
                 continue
             text = ""
             for j in range(i, min(n, i + FUZZY_MAX_TOKENS)):
-                if not surf[j]:
+                surf, stop = toks[j][3], toks[j][4]
+                if not surf:
                     break
-                text = f"{text} {surf[j]}" if text else surf[j]
-                if surf[j] in stop or len(text) < 5:
+                text = f"{text} {surf}" if text else surf
+                if stop or len(text) < 5:
                     continue
                 found = self._fuzzy_cache.get(text)
                 if found is None:
@@ -421,17 +424,17 @@ class ConceptFinder:
     # -- public
     def find(self, sentence: Sentence) -> list[Mention]:
         """Mentions in one sentence, in text order (offsets index the original report)."""
-        words = self._words(sentence)
+        toks = self._tokens(sentence)
+        words = [t[0] for t in toks]
         hits: list[_Hit] = []
-        self._exact(words, hits)
-        if self._patterns:
-            self._match_patterns(words, hits)
+        self._exact(toks, words, hits)
+        self._match_patterns(toks, words, hits)
         if self._ss is not None:
-            self._fuzzy(sentence, words, hits)
+            self._fuzzy(toks, hits)
         out = []
-        toks = sentence.tokens
+        stoks = sentence.tokens
         for h in self._resolve(hits):
-            a, b = toks[h.start].start, toks[h.end - 1].end
+            a, b = stoks[h.start].start, stoks[h.end - 1].end
             lo = a - sentence.start
             out.append(
                 Mention(
