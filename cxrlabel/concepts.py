@@ -372,7 +372,9 @@ class ConceptFinder:
                 if found is None:
                     scored = [(get_similarity(text, c, 3, "jaccard"), c) for c in self._ss.get(text)]
                     best = max((s for s, _ in scored), default=0.0)
-                    found = tuple(c for s, c in scored if s >= self.threshold and s == best and c != text)
+                    # same word count: a fuzzy hit may not drop a word ("no acute disease")
+                    words = text.count(" ")
+                    found = tuple(c for s, c in scored if s >= self.threshold and s == best and c != text and c.count(" ") == words)
                     if len(self._fuzzy_cache) < 200_000:
                         self._fuzzy_cache[text] = found
                 for term in found:

@@ -115,7 +115,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class OtherConcept:
-    """An abnormality outside the 14 (finding ``OTHER``)."""
+    """A concept outside the 14: an OTHER abnormality or a NORMAL statement."""
 
     name: str
     cui: str
@@ -131,9 +131,7 @@ class Ontology:
     version: str
     findings: Mapping[str, Finding]
     other: tuple[OtherConcept, ...]
-    normal_cui: str
-    normal_terms: tuple[str, ...]
-    normal_patterns: tuple[str, ...]
+    normal: tuple[OtherConcept, ...]
     content_hash: str
     source: str = ""
 
@@ -151,7 +149,8 @@ class Ontology:
                     cached[c] = f.name
             for o in self.other:
                 cached.setdefault(o.cui, OTHER)
-            cached.setdefault(self.normal_cui, NORMAL)
+            for o in self.normal:
+                cached.setdefault(o.cui, NORMAL)
             object.__setattr__(self, "_cui_map_cache", cached)
         return cached
 
@@ -165,8 +164,9 @@ class Ontology:
         for o in self.other:
             for t in o.terms:
                 yield Entry(normalize_phrase(t), o.cui, OTHER)
-        for t in self.normal_terms:
-            yield Entry(normalize_phrase(t), self.normal_cui, NORMAL)
+        for o in self.normal:
+            for t in o.terms:
+                yield Entry(normalize_phrase(t), o.cui, NORMAL)
 
     def patterns(self) -> list[Pattern]:
         """Every gapped pattern, parsed."""
@@ -175,7 +175,8 @@ class Ontology:
             out += [Pattern.parse(p, f.name, f.cui, f"findings.yaml:{f.name}") for p in f.patterns]
         for o in self.other:
             out += [Pattern.parse(p, OTHER, o.cui, f"other.yaml:{o.name}") for p in o.patterns]
-        out += [Pattern.parse(p, NORMAL, self.normal_cui, "normal.yaml") for p in self.normal_patterns]
+        for o in self.normal:
+            out += [Pattern.parse(p, NORMAL, o.cui, f"normal.yaml:{o.name}") for p in o.patterns]
         return out
 
 
@@ -234,13 +235,13 @@ def _parse_findings(data: Mapping[str, Any]) -> dict[str, Finding]:
     return out
 
 
-def _parse_other(data: Mapping[str, Any]) -> tuple[OtherConcept, ...]:
+def _parse_concepts(data: Mapping[str, Any], file: str) -> tuple[OtherConcept, ...]:
     out = []
     for i, d in enumerate(data.get("concepts") or []):
         if not isinstance(d, dict) or not d.get("name"):
-            raise OntologyError(f"other.yaml: concept #{i + 1} needs a 'name'", code="O402")
+            raise OntologyError(f"{file}: concept #{i + 1} needs a 'name'", code="O402")
         name = str(d["name"])
-        where = f"other.yaml:{name}"
+        where = f"{file}:{name}"
         out.append(
             OtherConcept(
                 name=name,
@@ -282,14 +283,11 @@ def _load(directory: str, _stamp: tuple) -> Ontology:
     versions = {str(parsed[n]["version"]) for n in _FILES}
     if len(versions) != 1:
         raise OntologyError(f"{folder}: the files disagree on 'version' ({sorted(versions)}); give them one version", code="O402")
-    normal = parsed["normal.yaml"]
     onto = Ontology(
         version=versions.pop(),
         findings=_parse_findings(parsed["findings.yaml"]),
-        other=_parse_other(parsed["other.yaml"]),
-        normal_cui=str(normal.get("cui") or "CXR:normal"),
-        normal_terms=_strings(normal.get("terms"), "normal.yaml.terms"),
-        normal_patterns=_strings(normal.get("patterns"), "normal.yaml.patterns"),
+        other=_parse_concepts(parsed["other.yaml"], "other.yaml"),
+        normal=_parse_concepts(parsed["normal.yaml"], "normal.yaml"),
         content_hash=digest.hexdigest(),
         source=str(folder),
     )

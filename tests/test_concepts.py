@@ -36,10 +36,10 @@ def _pattern_example(source: str) -> str:
 
 TERMS = sorted({(f.name, t) for f in ONTO.findings.values() for t in f.terms})
 TERMS += sorted({(OTHER, t) for o in ONTO.other for t in o.terms})
-TERMS += sorted({(NORMAL, t) for t in ONTO.normal_terms})
+TERMS += sorted({(NORMAL, t) for o in ONTO.normal for t in o.terms})
 EXCLUSIONS = sorted({(f.name, t) for f in ONTO.findings.values() for t in f.exclude})
 PATTERNS = [(f.name, p) for f in ONTO.findings.values() for p in f.patterns]
-PATTERNS += [(OTHER, p) for o in ONTO.other for p in o.patterns] + [(NORMAL, p) for p in ONTO.normal_patterns]
+PATTERNS += [(OTHER, p) for o in ONTO.other for p in o.patterns] + [(NORMAL, p) for o in ONTO.normal for p in o.patterns]
 
 
 @pytest.fixture(scope="module")
@@ -241,3 +241,17 @@ def test_stock_quickumls_runs_on_the_index_without_downloads(tmp_path):
 def test_bracketed_pattern_elements_are_the_mention_and_context_is_not(finder, parse):
     ms = finder.find(parse("Small right pleural effusion versus thickening."))
     assert [(m.finding, m.text) for m in ms] == [("Effusion", "pleural effusion"), ("Pleural_Thickening", "thickening")]
+
+
+def test_whole_study_and_regional_normal_statements_have_their_own_cuis(finder, parse):
+    study = finder.find(parse("Negative for acute cardiopulmonary disease."))
+    region = finder.find(parse("The lungs are otherwise clear."))
+    assert [(m.finding, m.cui) for m in study] == [(NORMAL, "CXR:normal")]
+    assert [(m.finding, m.cui) for m in region] == [(NORMAL, "CXR:normal-region")]
+
+
+def test_fuzzy_match_never_drops_a_word(finder, parse):
+    # "acute cardiopulmonary abnormality" is 0.9-similar to "no acute cardiopulmonary
+    # abnormality" but without its negation it states the opposite
+    ms = finder.find(parse("Acute cardiopulmonary abnormality cannot be excluded."))
+    assert NORMAL not in {m.finding for m in ms}

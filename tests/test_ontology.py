@@ -41,7 +41,8 @@ def test_finding_of_cui_maps_the_sets_other_and_normal(onto):
     assert onto.finding_of_cui("C0032227") == "Effusion"
     assert onto.finding_of_cui("C0264494") == "Atelectasis"
     assert onto.finding_of_cui("C0018188") == OTHER  # granuloma
-    assert onto.finding_of_cui(onto.normal_cui) == NORMAL
+    assert onto.finding_of_cui("CXR:normal") == NORMAL
+    assert onto.finding_of_cui("CXR:normal-region") == NORMAL
     assert onto.finding_of_cui("C9999999") is None
 
 

@@ -47,7 +47,8 @@ def describe(onto: Ontology, name: str | None = None) -> list[dict[str, Any]]:
         for o in onto.other:
             out.append({"finding": OTHER, "preferred": o.name, "cui": o.cui, "cuis": [o.cui], "terms": list(o.terms), "patterns": list(o.patterns), "notes": o.notes})
     if name in (None, NORMAL):
-        out.append({"finding": NORMAL, "preferred": "normal study", "cui": onto.normal_cui, "cuis": [onto.normal_cui], "terms": list(onto.normal_terms), "patterns": list(onto.normal_patterns)})
+        for o in onto.normal:
+            out.append({"finding": NORMAL, "preferred": o.name, "cui": o.cui, "cuis": [o.cui], "terms": list(o.terms), "patterns": list(o.patterns), "notes": o.notes})
     return out
 
 
@@ -86,11 +87,12 @@ def show_cmd(finding: str | None, ontology_dir: str | None, as_json: bool) -> No
         return
     if finding is None:
         click.echo(f"ontology {onto.version} ({onto.source})")
-        others = [r for r in records if r["finding"] == OTHER]
         for r in records:
-            if r["finding"] != OTHER:
+            if r["finding"] in FINDINGS:
                 click.echo(_text(r, full=False))
-        click.echo(f"OTHER: {len(others)} concept(s), {sum(len(r['terms']) for r in others)} term(s)")
+        for kind in (OTHER, NORMAL):
+            group = [r for r in records if r["finding"] == kind]
+            click.echo(f"{kind}: {len(group)} concept(s), {sum(len(r['terms']) for r in group)} term(s), {sum(len(r['patterns']) for r in group)} pattern(s)")
         return
     for r in records:
         click.echo(_text(r, full=True))
