@@ -137,8 +137,19 @@ class _FlakyParser:
 def test_a_sentence_that_fails_to_parse_is_reported_not_dropped(parser):
     doc = parse_report("No edema. BOOM goes here. No effusion.", _FlakyParser(parser))
     assert [s.text for s in doc.sentences] == ["No edema.", "No effusion."]
+    assert [s.index for s in doc.sentences] == [0, 2]
     (fail,) = doc.failures
     assert fail.text == "BOOM goes here." and "P300" in fail.error and fail.start == 10
+
+
+def test_a_parser_with_only_parse_gives_the_same_documents_as_the_fast_path(parser):
+    texts = [REPORT, "No pneumothorax. Mild edema.", ""]
+    fast = list(parse_reports(texts, parser))
+    plain = list(parse_reports(texts, _FlakyParser(parser)))
+    assert [[(s.text, s.start, s.index, s.section, s.edges) for s in d.sentences] for d in fast] == [
+        [(s.text, s.start, s.index, s.section, s.edges) for s in d.sentences] for d in plain
+    ]
+    assert [t.start for t in fast[0].sentences[1].tokens] == [t.start for t in plain[0].sentences[1].tokens]
 
 
 def test_chexpert_sample_reports_go_through_the_whole_text_pipeline(parser):

@@ -32,12 +32,13 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import Iterable, Sequence
 
 from ..canonical import CANONICAL_RELATIONS, is_canonical
 from ..errors import InputError
-from ..types import Edge, Sentence
+from ..types import Edge, Sentence, Token
 
-__all__ = ["NORMALIZATION_VERSION", "SCHEMES", "normalize"]
+__all__ = ["NORMALIZATION_VERSION", "SCHEMES", "normalize", "normalize_edges"]
 
 #: Bump whenever the output of :func:`normalize` changes (it keys the parse cache).
 NORMALIZATION_VERSION = 1
@@ -99,12 +100,19 @@ def _plain(rel: str, scheme: str) -> str:
 def normalize(sentence: Sentence, scheme: str) -> Sentence:
     """``sentence`` with its edges mapped from ``scheme`` (``"clear"`` or ``"ud"``) to the
     canonical label space, coordination rewritten and conjuncts propagated."""
+    return sentence.with_edges(normalize_edges(sentence.tokens, sentence.edges, scheme))
+
+
+def normalize_edges(tokens: Sequence[Token], edges: Iterable[Edge], scheme: str) -> list[Edge]:
+    """The normalized edge list of :func:`normalize`, for backends that build the Sentence
+    only once (building its graph twice is the largest cost after the parse itself)."""
     if scheme not in SCHEMES:
         raise InputError(f"unknown dependency scheme {scheme!r}; use one of {', '.join(SCHEMES)}", code="I220")
-    toks = sentence.tokens
+    toks = tokens
+    edges = list(edges)
     lemma = [t.lemma.lower() for t in toks]
     children: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for e in sentence.edges:
+    for e in edges:
         if e.head != e.dep:
             children[e.head].append((e.rel, e.dep))
 
@@ -114,7 +122,7 @@ def normalize(sentence: Sentence, scheme: str) -> Sentence:
     out: dict[tuple[int, int], str] = {}
     extra: list[Edge] = []
     conj_edges: list[tuple[int, int]] = []
-    for e in sentence.edges:
+    for e in edges:
         h, rel, d = e.head, e.rel, e.dep
         if h == d or rel in ("ROOT", "root"):
             continue
@@ -171,9 +179,9 @@ def normalize(sentence: Sentence, scheme: str) -> Sentence:
             out[(root, m)] = label
         _propagate(root, members, out, toks)
 
-    edges = [Edge(h, rel, d) for (h, d), rel in out.items()]
-    edges.sort(key=lambda e: (e.dep, e.head))
-    return sentence.with_edges(edges)
+    result = [Edge(h, rel, d) for (h, d), rel in out.items()]
+    result.sort(key=lambda e: (e.dep, e.head))
+    return result
 
 
 def _is_verbal(tag: str, pos: str) -> bool:

@@ -23,7 +23,7 @@ from typing import Any, Iterable, Iterator
 
 from ..errors import ModelNotFoundError, ParserError
 from ..types import Edge, Sentence, Token
-from .normalize import NORMALIZATION_VERSION, normalize
+from .normalize import NORMALIZATION_VERSION, normalize_edges
 
 __all__ = ["DEFAULT_MODEL", "SpacyParser", "doc_to_sentence", "mask_laterality"]
 
@@ -50,22 +50,31 @@ def mask_laterality(text: str) -> tuple[str, list[int]]:
     return _LEFT_RE.sub(sub, text), starts
 
 
-def doc_to_sentence(doc: Any, text: str, masked: Iterable[int] = ()) -> Sentence:
+def doc_to_sentence(
+    doc: Any,
+    text: str,
+    masked: Iterable[int] = (),
+    *,
+    offset: int = 0,
+    index: int = 0,
+    section: str | None = None,
+) -> Sentence:
     """A spaCy ``Doc`` of ``text`` as a :class:`Sentence` with normalized edges.
 
     ``masked`` are character starts of words :func:`mask_laterality` replaced; they get their
-    original text back, lemma ``left`` and tag ``JJ``/``ADJ``.
+    original text back, lemma ``left`` and tag ``JJ``/``ADJ``. ``offset`` is added to every
+    character offset (the sentence's place in its report).
     """
     masked = set(masked)
     keep = [t for t in doc if not t.is_space]
-    index = {t.i: k for k, t in enumerate(keep)}
+    where = {t.i: k for k, t in enumerate(keep)}
     tokens = []
     for k, t in enumerate(keep):
         start, end = t.idx, t.idx + len(t.text)
         if start in masked:
-            tokens.append(Token(k, text[start:end], "left", "JJ", "ADJ", start, end))
+            tokens.append(Token(k, text[start:end], "left", "JJ", "ADJ", start + offset, end + offset))
         else:
-            tokens.append(Token(k, text[start:end], t.lemma_ or t.text, t.tag_, t.pos_, start, end))
+            tokens.append(Token(k, text[start:end], t.lemma_ or t.text, t.tag_, t.pos_, start + offset, end + offset))
     edges = []
     for t in keep:
         head = t.head
@@ -74,9 +83,16 @@ def doc_to_sentence(doc: Any, text: str, masked: Iterable[int] = ()) -> Sentence
             head, seen = head.head, seen + 1
         if head.i == t.i or head.is_space:
             continue
-        edges.append(Edge(index[head.i], t.dep_, index[t.i]))
-    raw = Sentence(text=text, tokens=tuple(tokens), edges=tuple(edges), start=0, end=len(text))
-    return normalize(raw, "clear")
+        edges.append(Edge(where[head.i], t.dep_, where[t.i]))
+    return Sentence(
+        text=text,
+        tokens=tuple(tokens),
+        edges=tuple(normalize_edges(tokens, edges, "clear")),
+        start=offset,
+        end=offset + len(text),
+        index=index,
+        section=section,
+    )
 
 
 class SpacyParser:
@@ -112,18 +128,42 @@ class SpacyParser:
 
     def parse(self, texts: Iterable[str]) -> Iterator[Sentence]:
         """One normalized Sentence per text, in order (offsets relative to each text)."""
-        pairs = (self._prepare(t) for t in texts)
-        originals: deque[tuple[str, list[int]]] = deque()
+        if isinstance(texts, (list, tuple)) and len(texts) == 1:  # one-by-one callers: skip pipe()
+            yield self._parse_one(texts[0], 0, 0, None)
+            return
+        yield from self._parse_many((t, 0, 0, None) for t in texts)
+
+    def parse_spans(self, spans: Iterable[tuple[str, int, int, str | None]]) -> Iterator[Sentence]:
+        """Like :meth:`parse` for ``(text, offset, index, section)`` items: the Sentences come
+        out already placed in their report. An optional fast path that
+        :func:`cxrlabel.document.parse_reports` uses when a parser has it (it saves building
+        every sentence graph twice)."""
+        if isinstance(spans, (list, tuple)) and len(spans) == 1:
+            yield self._parse_one(*spans[0])
+            return
+        yield from self._parse_many(spans)
+
+    def _parse_one(self, text: str, offset: int, index: int, section: str | None) -> Sentence:
+        text, masked_text, starts = self._prepare(text)
+        try:
+            doc = self.nlp(masked_text)
+        except ValueError as exc:  # e.g. [E088] text longer than nlp.max_length
+            raise ParserError(f"spaCy could not parse a text: {exc}", code="P302") from exc
+        return doc_to_sentence(doc, text, starts, offset=offset, index=index, section=section)
+
+    def _parse_many(self, items: Iterable[tuple[str, int, int, str | None]]) -> Iterator[Sentence]:
+        pending: deque[tuple[str, list[int], int, int, str | None]] = deque()
 
         def feed() -> Iterator[str]:
-            for text, masked_text, starts in pairs:
-                originals.append((text, starts))
+            for text, offset, index, section in items:
+                text, masked_text, starts = self._prepare(text)
+                pending.append((text, starts, offset, index, section))
                 yield masked_text
 
         try:
             for doc in self.nlp.pipe(feed(), batch_size=self.batch_size, n_process=self.n_process):
-                text, starts = originals.popleft()
-                yield doc_to_sentence(doc, text, starts)
+                text, starts, offset, index, section = pending.popleft()
+                yield doc_to_sentence(doc, text, starts, offset=offset, index=index, section=section)
         except ValueError as exc:  # e.g. [E088] text longer than nlp.max_length
             raise ParserError(f"spaCy could not parse a text: {exc}", code="P302") from exc
 

@@ -18,7 +18,7 @@ from typing import Any, Iterable, Iterator
 
 from ..errors import ModelNotFoundError, ParserError
 from ..types import Edge, Sentence, Token
-from .normalize import NORMALIZATION_VERSION, normalize
+from .normalize import NORMALIZATION_VERSION, normalize_edges
 
 __all__ = ["StanzaParser", "merge_sentences", "sentences_from_stanza_doc"]
 
@@ -88,8 +88,8 @@ def sentences_from_stanza_doc(doc: Any) -> list[Sentence]:
                 raise ParserError(f"stanza word {w.id} {w.text!r} has head {w.head}, which is not a word", code="P311")
             edges.append(Edge(ids[w.head], w.deprel or "dep", ids[int(w.id)]))
         start = base if with_chars else 0
-        raw = Sentence(text=text, tokens=tuple(tokens), edges=tuple(edges), start=start, end=start + len(text), index=k)
-        out.append(normalize(raw, "ud"))
+        norm = tuple(normalize_edges(tokens, edges, "ud"))
+        out.append(Sentence(text=text, tokens=tuple(tokens), edges=norm, start=start, end=start + len(text), index=k))
     return out
 
 
