@@ -43,7 +43,8 @@ ABBREVIATIONS: frozenset[str] = frozenset(
 )
 
 # A list marker: "1." / "12)" / "(3)" followed by whitespace, or a bullet.
-_MARKER = r"(?:\(?\d{1,2}[.)]|[-*\u2022\u2023\u25e6\u2043])(?=\s)"
+# "1.Severe" and "2., Mild" (dictation glitches) count too; "1.5" does not.
+_MARKER = r"(?:\(?\d{1,2}[.)],?(?=\s|[A-Z])|[-*\u2022\u2023\u25e6\u2043](?=\s))"
 # Where a marker may start: beginning of a piece, or after sentence punctuation / a colon.
 # "2)" markers may also follow plain whitespace ("No effusion 2) No pneumothorax").
 _MARKER_RE = re.compile(
@@ -63,7 +64,7 @@ _FUNCTION_WORDS = frozenset(
     "a an the of in on at to for from with without by as and or nor but no not is are was were be "
     "been than that which who this these those there per via into onto over under about like "
     "including include includes represent represents suggest suggests concerning possible "
-    "probable likely dr called discussed".split()
+    "probable likely dr called discussed through".split()
 )
 _ALNUM_RE = re.compile(r"[^\W_]")
 

@@ -166,3 +166,44 @@ def test_chexpert_sample_reports_go_through_the_whole_text_pipeline(parser):
     assert {("cardiomegaly", "prep_without", "edema"), ("effusion", "amod", "left")} <= rels[1]
     assert ("atelectasis", "conj_or", "consolidation") in rels[2]
     assert texts[3] == ["Stable mild cardiomegaly.", "Hyperexpanded but clear lungs."]
+
+
+def _openi_reports(path, limit: int) -> list[str]:
+    import tarfile
+    import xml.etree.ElementTree as ET
+
+    out = []
+    with tarfile.open(path) as tf:
+        for m in tf:
+            if not m.name.endswith(".xml"):
+                continue
+            root = ET.parse(tf.extractfile(m)).getroot()
+            parts = [
+                f"{el.get('Label')}: {el.text}"
+                for el in root.iter("AbstractText")
+                if el.text and el.get("Label") in ("COMPARISON", "INDICATION", "FINDINGS", "IMPRESSION")
+            ]
+            out.append("\n".join(parts))
+            if len(out) >= limit:
+                break
+    return out
+
+
+@pytest.mark.slow
+def test_openi_reports_parse_with_canonical_labels_and_exact_offsets(parser):
+    from cxrlabel.canonical import is_canonical
+
+    reports = _openi_reports(require_data("openi/NLMCXR_reports.tgz"), 150)
+    docs = list(parse_reports(reports, parser))
+    assert sum(len(d.sentences) for d in docs) > 500
+    for d in docs:
+        assert d.failures == ()
+        assert all(s.section in ("FINDINGS", "IMPRESSION") for s in d.sentences) or not any(
+            sec.name for sec in d.sections
+        )
+        for s in d.sentences:
+            assert d.text[s.start : s.end] == s.text or "\n" in d.text[s.start : s.end]
+            assert all(d.text[t.start : t.end] == t.text for t in s.tokens)
+            assert all(is_canonical(e.rel) for e in s.edges), [e.rel for e in s.edges]
+            assert len({(e.head, e.dep) for e in s.edges}) == len(s.edges) == s.graph.number_of_edges()
+            assert not any(e.head == e.dep for e in s.edges)

@@ -15,6 +15,7 @@ from cxrlabel.sentences import sentence_spans, split_sentences
             ["Left pleural effusion.", "Cardiomegaly without overt edema."],
         ),
         ("1) No effusion 2) No pneumothorax", ["No effusion", "No pneumothorax"]),
+        ("1.Severe arthritis. 2., Mild deformity.", ["Severe arthritis.", "Mild deformity."]),
         (
             "1. Left pleural effusion with adjacent atelectasis. Right effusion is also present.\n\n2. Cardiomegaly.",
             ["Left pleural effusion with adjacent atelectasis.", "Right effusion is also present.", "Cardiomegaly."],
