@@ -296,3 +296,23 @@ def test_arbitrary_documents_raise_only_rule_errors(text):
         assert err.location is not None and err.location.line >= 1 and err.location.col >= 1
     for err in iter_errors(text):
         assert isinstance(err, RuleError) and err.code in CODES
+
+
+def test_recursive_and_exploding_aliases_are_yaml_errors_not_hangs():
+    (err,) = iter_errors("rules: &x [*x]\n")
+    assert err.code == "R120" and "alias" in err.message
+    laughs = "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join(["*" + chr(97 + i)] * 10) + "]\n" for i in range(6)
+    ) + "rules: *g\n"
+    codes_found = [e.code for e in iter_errors(laughs)]
+    assert codes_found == ["R120"]
+
+
+def test_every_code_the_rule_modules_raise_is_in_the_code_table():
+    import re
+
+    src = "".join(p.read_text() for p in (REPO / "cxrlabel" / "rules").glob("*.py") if p.name != "codes.py")
+    src += (REPO / "cxrlabel" / "matcher.py").read_text()
+    used = set(re.findall(r'"(R1\d\d)"', src))
+    assert used and used <= set(CODES), used - set(CODES)
+    assert all(re.fullmatch(r"R1\d\d", c) and meaning for c, meaning in CODES.items())

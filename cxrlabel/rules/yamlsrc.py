@@ -79,29 +79,48 @@ def _pos(node: Node) -> Pos:
     return Pos(node.start_mark.line, node.start_mark.column, node)
 
 
-def _convert(node: Node, loader: RuleYamlLoader) -> Any:
-    if isinstance(node, MappingNode):
-        out = LDict()
-        out.pos = _pos(node)
-        for knode, vnode in node.value:
-            key = _convert(knode, loader)
-            if isinstance(key, (dict, list)):
-                key = repr(key)  # unhashable key: keep it visible as text
-            if key in out:
-                out.duplicates.append((key, _pos(knode)))
-            out[key] = _convert(vnode, loader)
-            out.key_pos[key] = _pos(knode)
-            out.val_pos[key] = _pos(vnode)
-        return out
-    if isinstance(node, SequenceNode):
+#: Most YAML nodes a rule file may expand to (aliases can blow a small file up exponentially).
+MAX_NODES = 200_000
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.left = MAX_NODES
+        self.active: set[int] = set()
+
+
+def _convert(node: Node, loader: RuleYamlLoader, budget: _Budget) -> Any:
+    budget.left -= 1
+    if budget.left < 0:
+        raise YamlProblem(f"the document expands to more than {MAX_NODES} values (aliases?)", node.start_mark.line, node.start_mark.column)
+    if isinstance(node, ScalarNode):
+        return loader.construct_object(node, deep=True)
+    if id(node) in budget.active:
+        raise YamlProblem("an alias refers to a collection that contains it", node.start_mark.line, node.start_mark.column)
+    budget.active.add(id(node))
+    try:
+        if isinstance(node, MappingNode):
+            out = LDict()
+            out.pos = _pos(node)
+            for knode, vnode in node.value:
+                key = _convert(knode, loader, budget)
+                if isinstance(key, (dict, list)):
+                    key = repr(key)  # unhashable key: keep it visible as text
+                if key in out:
+                    out.duplicates.append((key, _pos(knode)))
+                out[key] = _convert(vnode, loader, budget)
+                out.key_pos[key] = _pos(knode)
+                out.val_pos[key] = _pos(vnode)
+            return out
+        assert isinstance(node, SequenceNode)
         lst = LList()
         lst.pos = _pos(node)
         for item in node.value:
-            lst.append(_convert(item, loader))
+            lst.append(_convert(item, loader, budget))
             lst.item_pos.append(_pos(item))
         return lst
-    assert isinstance(node, ScalarNode)
-    return loader.construct_object(node, deep=True)
+    finally:
+        budget.active.discard(id(node))
 
 
 def load_located(text: str) -> Any:
@@ -119,7 +138,7 @@ def load_located(text: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        return _convert(node, loader)
+        return _convert(node, loader, _Budget())
     except yaml.reader.ReaderError as e:
         line = text.count("\n", 0, e.position)
         raise YamlProblem(f"unacceptable character {e.character!r}", line, e.position - (text.rfind("\n", 0, e.position) + 1)) from None
