@@ -252,7 +252,7 @@ def test_shipped_pack_loads_through_importlib_resources_and_the_registry():
     assert (grammar_dir() / "negation.yaml").is_file()
     rules = load_pack("table6")
     ids = [r.id for r in rules]
-    assert len(ids) == len(set(ids)) == 12
+    assert len(ids) == len(set(ids)) == 14
     assert {"no-evidence-of", "clear-of-disease", "cannot-exclude", "suggest-suspect"} <= set(ids)
     assert "table6" in grammars.names()
     assert [r.id for r in grammars.get("table6")()] == ids
