@@ -1,0 +1,156 @@
+"""Plugins through entry points, used from the command line.
+
+A tiny third-party package (``cxrplug_demo``) is written into a temp folder together with a
+``*.dist-info`` holding its ``entry_points.txt`` — exactly what ``pip install`` leaves in
+site-packages — and put on ``PYTHONPATH`` of a ``cxrlabel`` subprocess. It adds a rule pack
+(``cxrlabel.grammars``: a factory returning rules loaded from YAML) and a gold standard
+(``cxrlabel.gold``: a loader returning a :class:`cxrlabel.gold.GoldSet`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PLUGIN_MODULE = '''
+"""A demo cxrlabel plugin: one rule pack and one gold standard."""
+import pandas as pd
+
+from cxrlabel.gold import GoldSet
+from cxrlabel.rules import load_rules
+
+RULES = """
+name: demo
+rules:
+  - id: demo-vanished
+    assigns: negative
+    stage: negation
+    description: '"X has vanished": the finding is gone.'
+    path: DISEASE <- nsubj <- vanish
+    examples:
+      - {text: "Effusion has vanished.", expect: {Effusion: negative}}
+"""
+
+
+def demo_rules():
+    return load_rules(RULES, filename="cxrplug_demo:RULES")
+
+
+def demo_gold():
+    ids = ("r1", "r2", "r3")
+    texts = ("Effusion has vanished.", "Small left pleural effusion.", "No pneumothorax.")
+    labels = pd.DataFrame(
+        {"Effusion": [0.0, 1.0, float("nan")], "Pneumothorax": [float("nan"), float("nan"), 0.0]},
+        index=list(ids),
+    )
+    return GoldSet(name="demo-gold", ids=ids, texts=texts, labels=labels)
+'''
+
+ENTRY_POINTS = """\
+[cxrlabel.grammars]
+demo-pack = cxrplug_demo:demo_rules
+
+[cxrlabel.gold]
+demo-gold = cxrplug_demo:demo_gold
+"""
+
+
+@pytest.fixture(scope="module")
+def plugin_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Environment for a subprocess that sees the demo plugin as an installed distribution."""
+    root = tmp_path_factory.mktemp("plugin")
+    (root / "cxrplug_demo.py").write_text(PLUGIN_MODULE, encoding="utf-8")
+    info = root / "cxrplug_demo-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: cxrplug-demo\nVersion: 0.1\n", encoding="utf-8")
+    (info / "entry_points.txt").write_text(ENTRY_POINTS, encoding="utf-8")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def cxrlabel(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    code = "import sys; from cxrlabel.cli import main; sys.exit(main())"
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+def test_list_shows_builtin_packs_parsers_gold_and_policies() -> None:
+    out = cxrlabel("list")
+    assert out.returncode == 0, out.stderr
+    rows = {tuple(line.split("\t")) for line in out.stdout.splitlines()}
+    for kind, name in [("grammars", "clinical"), ("grammars", "differential"), ("grammars", "table6"),
+                       ("parsers", "spacy"), ("parsers", "stanza"), ("parsers", "conllu"),
+                       ("gold", "openi"), ("policies", "default"), ("policies", "positive-first")]:
+        assert (kind, name, "builtin") in rows
+
+
+def test_list_grammars_shows_an_installed_plugin_pack_with_its_distribution(plugin_env: dict[str, str]) -> None:
+    without = cxrlabel("list", "grammars")
+    assert "demo-pack" not in without.stdout
+    out = cxrlabel("list", "grammars", env=plugin_env)
+    assert out.returncode == 0, out.stderr
+    assert "demo-pack\tplugin:cxrplug-demo" in out.stdout.splitlines()
+    assert "clinical\tbuiltin" in out.stdout.splitlines()
+    gold = cxrlabel("list", "gold", env=plugin_env)
+    assert gold.stdout.splitlines() == ["demo-gold\tplugin:cxrplug-demo", "openi\tbuiltin"]
+
+
+def test_list_rejects_an_unknown_kind_naming_the_valid_ones() -> None:
+    out = cxrlabel("list", "models")
+    assert out.returncode == 2
+    for kind in ("grammars", "parsers", "gold", "policies"):
+        assert kind in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "names"),
+    [
+        (["label", "-", "--parser", "nosuch"], "X701", ["spacy", "stanza", "conllu"]),
+        (["label", "-", "--policy", "nosuch"], "X701", ["default", "positive-first"]),
+        (["label", "-", "--grammars", "nosuch"], "R160", ["clinical", "differential", "table6"]),
+        (["eval", "--gold", "nosuch"], "X701", ["openi"]),
+    ],
+)
+def test_unknown_plugin_name_fails_listing_the_available_names(args: list[str], code: str, names: list[str]) -> None:
+    out = cxrlabel(*args)
+    assert out.returncode != 0
+    assert f"error[{code}]" in out.stderr
+    for name in names:
+        assert name in out.stderr
+
+
+@pytest.mark.slow
+def test_label_uses_a_plugin_rule_pack_by_name(plugin_env: dict[str, str], tmp_path: Path) -> None:
+    reports = tmp_path / "reports.csv"
+    reports.write_text("id,text\nr1,Effusion has vanished.\nr2,Small left pleural effusion.\n", encoding="utf-8")
+    out = cxrlabel("label", str(reports), "--grammars", "demo-pack", "--explain", env=plugin_env)
+    assert out.returncode == 0, out.stderr
+    rows = {r["id"]: r for r in csv.DictReader(io.StringIO(out.stdout))}
+    assert rows["r1"]["Effusion"] == "0"
+    assert "demo-vanished" in rows["r1"]["explain"]
+    assert rows["r2"]["Effusion"] == "1"
+
+
+@pytest.mark.slow
+def test_eval_scores_a_plugin_gold_set_with_a_plugin_rule_pack(plugin_env: dict[str, str]) -> None:
+    out = cxrlabel("eval", "--gold", "demo-gold", "--grammars", "demo-pack", "--format", "csv", "-q", env=plugin_env)
+    assert out.returncode == 0, out.stderr
+    rows = {(r["scope"], r["name"]): r for r in csv.DictReader(io.StringIO(out.stdout))}
+    effusion = rows[("finding", "Effusion")]
+    # r2 is the only positive; the plugin rule keeps r1 ("has vanished") from being a false positive.
+    assert (effusion["tp"], effusion["fp"], effusion["fn"]) == ("1", "0", "0")
+    assert rows[("finding", "Pneumothorax")]["support"] == "0"
