@@ -59,3 +59,9 @@ def explain_cmd(path: str) -> None:
     click.echo(f"path: {path}")
     click.echo(f"canonical: {pattern.canonical()}")
     click.echo(pattern.explain())
+
+
+# `rules test` (examples through the full labeler) lives in its own module.
+from .rules_test import test_cmd  # noqa: E402
+
+rules_group.add_command(test_cmd)

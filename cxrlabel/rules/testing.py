@@ -1,0 +1,119 @@
+"""Run rule files' and packs' ``examples`` through the full labeler (``cxrlabel rules test``).
+
+Each source (a rule file or a pack name) is tested on its own: its rules are merged into the
+shipped rules (a rule with a shipped id replaces it in place, so testing a shipped file tests
+exactly the default labeler) or, with ``only``, used alone. Every example is labeled by the
+full pipeline (sections → sentences → parser → concepts → rules → aggregation) and compared
+with what it expects; :class:`RuleTestResult` also says whether the rule under test was among
+the rules that decided a mention — informative, since another rule may rightly decide first.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .examples import ExampleResult, run_examples
+from .loader import load_rules
+from .model import Rule
+from .packs import PACKS, grammar_dir, load_pack
+
+__all__ = ["RuleTestResult", "load_source", "merge_rules", "run_rule_tests", "shipped_sources"]
+
+
+@dataclass(frozen=True)
+class RuleTestResult:
+    """One example of one rule from one source, with where the rule is defined."""
+
+    source: str
+    location: str | None
+    example: ExampleResult
+
+    @property
+    def passed(self) -> bool:
+        return self.example.passed
+
+    @property
+    def fired(self) -> bool:
+        return self.example.fired
+
+    def to_dict(self) -> dict[str, Any]:
+        ex = self.example
+        return {
+            "source": self.source, "location": self.location, "rule": ex.rule_id, "text": ex.text,
+            "expected": dict(ex.expected), "got": dict(ex.got), "passed": ex.passed, "rule_decided": ex.fired,
+        }
+
+
+def shipped_sources() -> list[str]:
+    """Every shipped grammar file as ``grammars/NAME.yaml``: the files of the packs in pack
+    order, then any other rule file shipped beside them."""
+    names: list[str] = []
+    for files in PACKS.values():
+        names.extend(f for f in files if f not in names)
+    extra = sorted(p.name for p in grammar_dir().iterdir() if p.name.endswith((".yaml", ".yml")))
+    names.extend(f for f in extra if f not in names)
+    return [f"grammars/{f}" for f in names]
+
+
+def load_source(spec: str | os.PathLike[str]) -> list[Rule]:
+    """The rules of a rule file path, a shipped ``grammars/NAME.yaml``, or a pack name."""
+    text = os.fspath(spec)
+    path = Path(text)
+    if path.is_file():
+        return load_rules(path, filename=text)
+    if text.startswith("grammars/") and (grammar_dir() / text[len("grammars/"):]).is_file():
+        res = grammar_dir() / text[len("grammars/"):]
+        return load_rules(res.read_text(encoding="utf-8"), filename=text)
+    if text.endswith((".yaml", ".yml")) or os.sep in text:
+        return load_rules(path, filename=text)  # raises the loader's located error
+    return load_pack(text)
+
+
+def merge_rules(base: Sequence[Rule], extra: Iterable[Rule]) -> list[Rule]:
+    """``base`` with each rule of ``extra`` replacing the one with its id in place, or appended."""
+    out = list(base)
+    where = {r.id: k for k, r in enumerate(out)}
+    for rule in extra:
+        if rule.id in where:
+            out[where[rule.id]] = rule
+        else:
+            where[rule.id] = len(out)
+            out.append(rule)
+    return out
+
+
+def run_rule_tests(
+    sources: Sequence[str] | None = None,
+    *,
+    parser: Any = "spacy",
+    only: bool = False,
+    ontology: Any = None,
+) -> list[RuleTestResult]:
+    """Label every example of every rule in ``sources`` (default: every shipped grammar file)
+    with a full :class:`~cxrlabel.Labeler`; one result per example, in file order."""
+    from ..concepts import ConceptFinder
+    from ..labeler import Labeler
+    from ..parsers.base import get_parser
+    from .packs import default_rules
+
+    sources = list(sources) if sources else shipped_sources()
+    loaded = [(s, load_source(s)) for s in sources]  # every file is read before any parsing
+    parser_obj = get_parser(parser) if isinstance(parser, str) else parser
+    finder = ontology if isinstance(ontology, ConceptFinder) else ConceptFinder(**(ontology or {}))
+    shipped = [] if only else default_rules()
+    results: list[RuleTestResult] = []
+    for source, rules in loaded:
+        labeler = Labeler(
+            parser=parser_obj,
+            grammars=merge_rules(shipped, rules),
+            ontology=finder,
+            replace_grammars=True,
+            self_check=False,  # the examples are the check; a subset pack cannot pass the canaries
+        )
+        where = {r.id: (str(r.location) if r.location else None) for r in rules}
+        for ex in run_examples(rules, labeler):
+            results.append(RuleTestResult(source, where.get(ex.rule_id), ex))
+    return results
