@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .aggregate import Policy, aggregate, get_policy, is_normal
+from .aggregate import NORMAL, Policy, aggregate, get_policy, is_normal
 from .errors import LabelerError
 from .matcher import Hit, Matcher
 from .parsers.base import Parser, get_parser
@@ -169,6 +169,11 @@ class Labeler:
         mentions: list[Mention] = []
         for sent in doc.sentences:
             for m in self.finder.find(sent):
+                if m.finding == NORMAL:
+                    # Normal statements carry their own negation ("no acute disease"): they
+                    # are asserted as written, never judged by the finding rules.
+                    mentions.append(m)
+                    continue
                 pol, hits = self.judge(sent, m)
                 mentions.append(m.with_polarity(pol, (h.rule_id for h in hits)))
         labels = aggregate(mentions, self.policy)

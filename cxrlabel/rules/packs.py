@@ -20,13 +20,14 @@ __all__ = ["PACKS", "default_rules", "grammar_dir", "load_pack", "table6_rules"]
 
 #: Built-in packs: name → files under grammars/, in stage order.
 PACKS: dict[str, tuple[str, ...]] = {
-    "table6": ("uncertainty_pre.yaml", "negation.yaml"),
+    "table6": ("uncertainty_pre.yaml", "negation.yaml", "uncertainty_post.yaml"),
     # Table 6 plus the NegBio/CheXpert-style patterns real reports need.
     "clinical": (
         "uncertainty_pre.yaml",
         "clinical_uncertainty_pre.yaml",
         "negation.yaml",
         "clinical_negation.yaml",
+        "uncertainty_post.yaml",
         "clinical_uncertainty_post.yaml",
     ),
     # Opt-in: differential lists ("X or Y", "X versus Y") as hedges, the CheXpert convention.
