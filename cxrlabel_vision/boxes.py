@@ -105,7 +105,10 @@ def _pairwise(a, b, denominator: str):
     inter = _intersection(a2, b2)
     area_a = (a2[:, 2] * a2[:, 3])[:, None]
     area_b = (b2[:, 2] * b2[:, 3])[None, :]
-    denom = area_a + area_b - inter if denominator == "union" else np.broadcast_to(area_a, inter.shape)
+    if denominator == "union":
+        denom = area_a + area_b - inter
+    else:
+        denom = np.broadcast_to(area_a, inter.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(denom > 0, inter / np.where(denom > 0, denom, 1.0), 0.0)
     return float(out[0, 0]) if single else out

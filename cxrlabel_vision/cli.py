@@ -136,7 +136,9 @@ def train_cmd(**kw) -> None:
         raise VisionError("--split-fractions needs three numbers, e.g. 0.7,0.1,0.2", code="V830")
     kw["split_fractions"] = fractions
     kw["weights"] = None if kw["weights"] == "none" else kw["weights"]
-    click.echo(json.dumps(train(TrainConfig(**kw))))
+    summary = train(TrainConfig(**kw))
+    if summary.get("rank", 0) == 0:
+        click.echo(json.dumps(summary))
 
 
 @vision_group.command("predict")

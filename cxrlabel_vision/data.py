@@ -27,7 +27,7 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def load_image(path: str | Path, size: int) -> np.ndarray:
-    """Decode one image as 8-bit grayscale resized to size×size (bilinear) → (size, size) uint8."""
+    """Decode one image as 8-bit grayscale, resized to size×size (bilinear) → uint8 array."""
     from PIL import Image
 
     p = Path(path)
@@ -92,7 +92,8 @@ def build_cache(
     progress: bool = True,
 ) -> ImageCache:
     """Decode and resize ``names`` once into a memmap at ``stem``; reuse it if it already holds
-    exactly these names at this size. Decoding runs on ``workers`` threads (PIL releases the GIL)."""
+    exactly these names at this size. Decoding runs on ``workers`` threads (PIL releases the
+    GIL)."""
     stem = Path(stem)
     npy, idx = _cache_paths(stem)
     names = list(names)

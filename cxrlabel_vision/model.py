@@ -25,7 +25,7 @@ __all__ = ["LSENet", "load_backbone_weights"]
 
 
 class LSENet(nn.Module):
-    """Backbone features → transition (D channels, S×S) → LSE pool → Linear(D, C) → logits."""
+    """Backbone → transition (D channels, S×S) → LSE pool → Linear(D, C) → logits."""
 
     def __init__(
         self,

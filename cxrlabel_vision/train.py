@@ -110,7 +110,8 @@ def _dist() -> tuple[int, int, int]:
 
 
 def train(cfg: TrainConfig) -> dict[str, Any]:
-    """Train per ``cfg``; returns ``{"best_auc", "best", "last", "epochs"}`` (rank 0)."""
+    """Train per ``cfg``; returns ``{"best_auc", "best", "last", "epochs", "rank"}`` (the
+    figures are meaningful on rank 0 only)."""
     world, rank, local = _dist()
     device = resolve_device(cfg.device)
     if device.type == "cuda" and world > 1:
@@ -217,27 +218,29 @@ def train(cfg: TrainConfig) -> dict[str, Any]:
                 rate = seen * world / max(time.perf_counter() - t0, 1e-9)
                 _log(f"epoch {epoch + 1}/{cfg.epochs} step {step + 1}/{n_batches} "
                      f"loss {running / (step + 1):.4f} {rate:.1f} images/s")
-        if not main:
-            continue
-        probs = predict(model, val_dl, device, amp, cfg.channels_last)
-        table = auc_table(val_ds.targets, probs, findings)
-        mean_auc = float(table.auc.iloc[-1])
-        _log(" ".join(f"{f}={a:.3f}" for f, a in zip(table.finding, table.auc)))
-        meta.update(epoch=epoch + 1, val_auc=mean_auc, best_auc=max(best, mean_auc))
-        save_checkpoint(last_path, model, meta, opt, scaler if use_scaler else None)
-        if np.isfinite(mean_auc) and mean_auc > best:
-            best = mean_auc
-            shutil.copyfile(last_path, best_path)
-        elif not best_path.exists():
-            shutil.copyfile(last_path, best_path)
-        with open(out / "history.jsonl", "a") as fh:
-            fh.write(json.dumps({"epoch": epoch + 1, "train_loss": running / max(n_batches, 1),
-                                 "val_mean_auc": mean_auc,
-                                 "val_auc": dict(zip(table.finding[:-1], table.auc[:-1]))})
-                     + "\n")
-        _log(f"epoch {epoch + 1}: val mean AUC {mean_auc:.4f} (best {best:.4f}) → {last_path}")
+        if main:
+            probs = predict(model, val_dl, device, amp, cfg.channels_last)
+            table = auc_table(val_ds.targets, probs, findings)
+            mean_auc = float(table.auc.iloc[-1])
+            _log(" ".join(f"{f}={a:.3f}" for f, a in zip(table.finding, table.auc)))
+            meta.update(epoch=epoch + 1, val_auc=mean_auc, best_auc=max(best, mean_auc))
+            save_checkpoint(last_path, model, meta, opt, scaler if use_scaler else None)
+            if np.isfinite(mean_auc) and mean_auc > best:
+                best = mean_auc
+                shutil.copyfile(last_path, best_path)
+            elif not best_path.exists():
+                shutil.copyfile(last_path, best_path)
+            record = {"epoch": epoch + 1, "train_loss": running / max(n_batches, 1),
+                      "val_mean_auc": mean_auc,
+                      "val_auc": dict(zip(table.finding[:-1], table.auc[:-1]))}
+            with open(out / "history.jsonl", "a") as fh:
+                fh.write(json.dumps(record) + "\n")
+            _log(f"epoch {epoch + 1}: val mean AUC {mean_auc:.4f} (best {best:.4f}) "
+                 f"→ {last_path}")
+        if world > 1:
+            torch.distributed.barrier()  # the others wait while rank 0 validates
     if world > 1:
         torch.distributed.barrier()
         torch.distributed.destroy_process_group()
     return {"best_auc": best, "best": str(best_path), "last": str(last_path),
-            "epochs": cfg.epochs}
+            "epochs": cfg.epochs, "rank": rank}

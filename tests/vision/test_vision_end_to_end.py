@@ -96,3 +96,25 @@ def test_localize_writes_boxes_and_overlays(trained, tmp_path):
     assert (boxes.x >= 0).all() and (boxes.x + boxes.w <= SIZE + 1e-6).all()
     assert len(list(overlays.glob("*.png"))) == len(truth.groupby(["Image Index",
                                                                    "Finding Label"]))
+
+
+def test_torchrun_with_two_cpu_processes_trains_and_only_rank_zero_reports(tmp_path):
+    import subprocess
+    import sys
+
+    labels, _ = make_synthetic(tmp_path / "imgs", 32, 64, seed=2)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2",
+           "--standalone", "-m", "cxrlabel_vision.cli", "train",
+           "--images", tmp_path / "imgs", "--labels", labels, "--out", tmp_path / "run",
+           "--arch", "resnet18", "--image-size", "64", "--output-stride", "16",
+           "--transition-dim", "16", "--batch-size", "8", "--epochs", "1", "--device", "cpu",
+           "--workers", "0", "--no-amp", "--no-channels-last", "--split-fractions",
+           "0.75,0.25,0"]
+    env = {**__import__("os").environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, env=env,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "× 2 process(es)" in done.stderr
+    summaries = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert len(summaries) == 1 and summaries[0]["rank"] == 0
+    assert (tmp_path / "run" / "best.pt").is_file()
