@@ -66,6 +66,14 @@ class ImageCache:
         self.names = idx.read_text().splitlines()
         self.position = {n: i for i, n in enumerate(self.names)}
 
+    def __getstate__(self) -> dict:
+        # DataLoader workers started with "spawn" pickle the dataset: send the path, not the
+        # array, and reopen the memmap on the other side.
+        return {"stem": str(self.stem)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["stem"])
+
     @property
     def size(self) -> int:
         return int(self.array.shape[1])

@@ -125,6 +125,17 @@ def test_cache_is_built_once_and_matches_direct_decoding(tmp_path):
         assert direct[i][0].shape == (1, 16, 16) and direct[i][0].dtype == torch.uint8
 
 
+def test_cache_pickles_as_a_path_and_reopens_its_memmap(tmp_path):
+    import pickle
+
+    Image.fromarray(np.zeros((8, 8), dtype=np.uint8)).save(tmp_path / "a.png")
+    cache = build_cache(tmp_path, ["a.png"], 8, tmp_path / "c", progress=False)
+    blob = pickle.dumps(cache)
+    assert len(blob) < 500
+    again = pickle.loads(blob)
+    assert isinstance(again.array, np.memmap) and again.names == ["a.png"]
+
+
 def test_missing_image_raises_v811(tmp_path):
     with pytest.raises(VisionError) as err:
         XrayDataset(["nope.png"], image_dir=tmp_path, image_size=8)[0]
