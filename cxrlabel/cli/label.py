@@ -9,7 +9,7 @@ import click
 
 from ..io import OUTPUT_COLUMNS, read_reports, write_rows
 
-__all__ = ["label_cmd", "labeler_options", "make_labeler"]
+__all__ = ["label_cmd", "labeler_options", "make_labeler", "result_row"]
 
 
 def labeler_options(fn: Any) -> Any:
@@ -33,28 +33,30 @@ def make_labeler(parser: str, grammars: tuple[str, ...], replace_grammars: bool,
 
 
 def result_row(rid: str, result: Any, *, explain: bool) -> dict[str, Any]:
-    row: dict[str, Any] = {"id": rid, **result.to_chexpert()}
-    if explain:
-        parts = []
-        for f in result:
-            ids = result.rule_ids(f)
-            if result[f] is not None:
-                parts.append(f"{f}={result[f].value}" + (f"[{','.join(ids)}]" if ids else ""))
-        row["explain"] = "; ".join(parts)
-    if result.failures:
-        row["error"] = "; ".join(f"unparsed sentence at {s}-{e}: {msg}" for s, e, msg in result.failures)
-    return row
+    """One output row (see :func:`cxrlabel.batch.result_row`)."""
+    from ..batch import result_row as row
+
+    return row(rid, result, explain=explain)
 
 
 @click.command("label")
 @click.argument("input", metavar="INPUT")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Output file (default: stdout).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Output file (default: stdout). Written in shards under OUTPUT.parts/ until the job ends.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
 @click.option("--column", help="CSV column holding the report text.")
 @click.option("--id-column", help="CSV column holding the report id.")
 @click.option("--header/--no-header", default=None, help="Whether the CSV has a header row (default: detect).")
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of the input files.")
 @click.option("--explain", is_flag=True, help="Add the rule ids that decided each label.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes (each loads the parser once).")
+@click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True, help="Reports per nlp.pipe stream.")
+@click.option("--shard-size", type=click.IntRange(min=1), default=500, show_default=True, help="Reports per shard file (the unit of --resume).")
+@click.option("--resume", is_flag=True, help="Continue a killed job from the shards in OUTPUT.parts/.")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False), help="Parse cache file (default: the user cache dir, or $CXRLABEL_CACHE_DIR).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="local: a process pool; dask: a Dask cluster (needs the [dask] extra).")
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: start a LocalCluster with --jobs workers).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
 @labeler_options
 def label_cmd(
     input: str,
@@ -65,6 +67,15 @@ def label_cmd(
     header: bool | None,
     encoding: str,
     explain: bool,
+    jobs: int,
+    batch_size: int,
+    shard_size: int,
+    resume: bool,
+    cache_path: str | None,
+    no_cache: bool,
+    engine: str,
+    scheduler: str | None,
+    progress: bool | None,
     parser: str,
     grammars: tuple[str, ...],
     replace_grammars: bool,
@@ -75,26 +86,65 @@ def label_cmd(
     Output: one row per report with `id`, the 14 findings and `No Finding` in the CheXpert
     convention (1 positive, 0 negative, -1 uncertain, blank not mentioned). A report that
     cannot be read or labeled gets an `error` and the others go on.
+
+    With -o, finished shards are kept under OUTPUT.parts/ while the job runs: after a kill,
+    run the same command with --resume to label only what is left. Parses are cached
+    (`cxrlabel cache info`), so re-labeling after a rule change skips the parser.
     """
-    labeler = make_labeler(parser, grammars, replace_grammars, policy)
-    records = read_reports(input, column=column, id_column=id_column, header=header, encoding=encoding)
+    from ..batch import DEFAULT, LabelOptions, chunked, progress_bar, resolve_cache, run_chunks, run_sharded
+
+    if resume and not output:
+        raise click.UsageError("--resume needs -o/--output (the shards live in OUTPUT.parts/)")
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    if progress is None:
+        progress = sys.stderr.isatty()
+    options = LabelOptions(
+        parser=parser,
+        grammars=tuple(grammars),
+        replace_grammars=replace_grammars,
+        policy=policy,
+        explain=explain,
+        batch_size=batch_size,
+        cache=None if no_cache else resolve_cache(cache_path or DEFAULT),
+    )
+    records = []
+    for rec in read_reports(input, column=column, id_column=id_column, header=header, encoding=encoding):
+        if rec.error is not None:
+            click.echo(f"report {rec.id}: {rec.error}", err=True)
+        records.append((rec.id, rec.text, rec.error))
     columns = [*OUTPUT_COLUMNS, *(["explain"] if explain else []), "error"]
 
-    def rows() -> Any:
-        for rec in records:
-            if rec.error is not None:
-                click.echo(f"report {rec.id}: {rec.error}", err=True)
-                yield {"id": rec.id, "error": rec.error}
-                continue
-            try:
-                yield result_row(rec.id, labeler.label(rec.text), explain=explain)
-            except Exception as exc:  # noqa: BLE001 - one bad report must not stop the job
-                click.echo(f"report {rec.id}: {type(exc).__name__}: {exc}", err=True)
-                yield {"id": rec.id, "error": f"{type(exc).__name__}: {exc}"}
-
     if output:
-        with open(output, "w", encoding="utf-8", newline="") as fh:
-            n = write_rows(rows(), fh, fmt=fmt, columns=columns)
+        n = run_sharded(
+            records, output, options, jobs=jobs, shard_size=shard_size, fmt=fmt, resume=resume,
+            progress=progress, engine=engine, scheduler=scheduler, log=lambda m: click.echo(m, err=True),
+        )
         click.echo(f"labeled {n} reports → {output}", err=True)
+        return
+
+    # stdout: label chunk by chunk and write the rows in input order as they become ready
+    readable = [(rid, text if err is None else "") for rid, text, err in records]
+    errors = {k: err for k, (_, _, err) in enumerate(records) if err is not None}
+    if engine == "dask":
+        from ..dask import run_chunks_dask
+
+        results = run_chunks_dask(chunked(readable, shard_size), options, scheduler=scheduler, jobs=jobs)
     else:
-        write_rows(rows(), sys.stdout, fmt=fmt, columns=columns)
+        n_chunks = -(-len(readable) // shard_size) or 1
+        results = run_chunks(chunked(readable, shard_size), options, jobs=min(jobs, n_chunks))
+
+    def rows() -> Any:
+        ready: dict[int, list[dict[str, Any]]] = {}
+        nxt = 0
+        with progress_bar(len(records), progress) as bar:
+            for k, chunk_rows in results:
+                ready[k] = chunk_rows
+                bar.update(len(chunk_rows))
+                while nxt in ready:
+                    for j, row in enumerate(ready.pop(nxt)):
+                        pos = nxt * shard_size + j
+                        yield {"id": row["id"], "error": errors[pos]} if pos in errors else row
+                    nxt += 1
+
+    write_rows(rows(), sys.stdout, fmt=fmt, columns=columns)

@@ -1,0 +1,269 @@
+"""A persistent parse cache: sentence text → parsed, normalized :class:`~cxrlabel.types.Sentence`.
+
+Parsing is most of the cost of labeling, and it does not depend on the rules or the ontology,
+so a batch job that is re-run after a grammar or ontology change can reuse every parse. The
+cache is a single sqlite file (WAL journal, busy timeout) that several worker processes may
+read and write at once.
+
+Key: ``sha256(parser name \\0 parser version \\0 sentence text)``. A parser's ``version``
+already names its library, its model and the normalization version
+(see :attr:`cxrlabel.parsers.spacy.SpacyParser.version`), so a new model or a new
+normalization never reads an old parse. Value: the sentence relative to its own text (offsets
+from 0) as compact JSON (tokens and edges as arrays).
+
+:class:`CachedParser` wraps any :class:`~cxrlabel.parsers.Parser`: it looks every text up,
+parses only the misses in one batch, stores them, and returns the sentences in order — the
+labeler needs no change (``Labeler(parser=CachedParser(SpacyParser(), ParseCache(path)))``).
+
+Default location: ``$CXRLABEL_CACHE_DIR/parses.sqlite`` when that variable is set, else
+``platformdirs.user_cache_dir("cxrlabel")/parses.sqlite``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from .errors import InputError
+from .parsers.base import Parser
+from .types import Edge, Sentence, Token
+
+__all__ = ["CACHE_ENV", "CacheError", "CachedParser", "CacheInfo", "ParseCache", "default_cache_path"]
+
+#: Environment variable naming the cache folder.
+CACHE_ENV = "CXRLABEL_CACHE_DIR"
+_FILE = "parses.sqlite"
+_SCHEMA = 1
+_CHUNK = 500  # sqlite's default limit on host parameters is 999 (older builds)
+
+
+def default_cache_path() -> Path:
+    """``$CXRLABEL_CACHE_DIR/parses.sqlite``, else the user cache dir's ``parses.sqlite``."""
+    env = os.environ.get(CACHE_ENV)
+    if env:
+        return Path(env).expanduser() / _FILE
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("cxrlabel")) / _FILE
+
+
+def cache_key(parser_name: str, parser_version: str, text: str) -> str:
+    """The cache key of one sentence text for one parser build."""
+    return hashlib.sha256(f"{parser_name}\0{parser_version}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def encode(sentence: Sentence) -> str:
+    """``sentence`` relative to its own start, as compact JSON."""
+    off = sentence.start
+    toks = [[t.text, t.lemma, t.tag, t.pos, t.start - off, t.end - off] for t in sentence.tokens]
+    edges = [[e.head, e.rel, e.dep] for e in sentence.edges]
+    return json.dumps([sentence.text, toks, edges], ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(value: str, offset: int = 0, index: int = 0, section: str | None = None) -> Sentence:
+    """A stored sentence placed at ``offset`` in its report (one graph build)."""
+    text, toks, edges = json.loads(value)
+    return Sentence(
+        text=text,
+        tokens=tuple(Token(i, tx, lm, tg, ps, s + offset, e + offset) for i, (tx, lm, tg, ps, s, e) in enumerate(toks)),
+        edges=tuple(Edge(h, r, d) for h, r, d in edges),
+        start=offset,
+        end=offset + len(text),
+        index=index,
+        section=section,
+    )
+
+
+class CacheError(InputError):
+    """The parse cache file cannot be opened or is not a cxrlabel parse cache (``I290``)."""
+
+    default_code = "I290"
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """What ``cxrlabel cache info`` shows."""
+
+    path: Path
+    entries: int
+    size_bytes: int
+    parsers: dict[str, int]  # "name version" -> entries
+
+
+class ParseCache:
+    """The sqlite store. Opens lazily (so it can be handed to worker processes by path) and
+    reconnects after a fork/spawn. ``get_many``/``put_many`` work in batches."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 60.0) -> None:
+        self.path = Path(path) if path is not None else default_cache_path()
+        self.timeout = timeout
+        self._conn: sqlite3.Connection | None = None
+        self._pid = -1
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path, "timeout": self.timeout}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["path"], timeout=state["timeout"])  # type: ignore[misc]
+
+    def __repr__(self) -> str:
+        return f"ParseCache({str(self.path)!r})"
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None or self._pid != os.getpid():
+            self._conn = self._open()
+            self._pid = os.getpid()
+        return self._conn
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(self.path), timeout=self.timeout, isolation_level=None, check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+            self._retry(lambda: conn.execute("PRAGMA journal_mode = WAL"))
+            conn.execute("PRAGMA synchronous = NORMAL")
+            self._retry(
+                lambda: conn.execute(
+                    "CREATE TABLE IF NOT EXISTS parses (key TEXT PRIMARY KEY, parser TEXT NOT NULL, "
+                    "version TEXT NOT NULL, value TEXT NOT NULL) WITHOUT ROWID"
+                )
+            )
+            self._retry(lambda: conn.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)"))
+            self._retry(lambda: conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(_SCHEMA),)))
+        except sqlite3.DatabaseError as exc:
+            raise CacheError(
+                f"cannot open the parse cache {self.path}: {exc}; pass another --cache PATH, "
+                "run `cxrlabel cache clear`, or use --no-cache",
+                code="I290",
+            ) from exc
+        return conn
+
+    def _retry(self, fn: Any, tries: int = 20) -> Any:
+        for k in range(tries):
+            try:
+                return fn()
+            except sqlite3.OperationalError as exc:  # "database is locked" beyond busy_timeout
+                if "locked" not in str(exc) or k == tries - 1:
+                    raise
+                time.sleep(0.05 * (k + 1))
+        return None  # pragma: no cover
+
+    def get_many(self, keys: list[str]) -> dict[str, str]:
+        """Stored values of those ``keys`` that are present."""
+        out: dict[str, str] = {}
+        uniq = list(dict.fromkeys(keys))
+        for a in range(0, len(uniq), _CHUNK):
+            part = uniq[a : a + _CHUNK]
+            q = f"SELECT key, value FROM parses WHERE key IN ({','.join('?' * len(part))})"
+            out.update(self._retry(lambda: self.conn.execute(q, part).fetchall()))
+        return out
+
+    def put_many(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
+        """Store ``(key, parser, version, value)`` rows in one transaction."""
+        rows = list(rows)
+        if not rows:
+            return
+
+        def write() -> None:
+            c = self.conn
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                c.executemany("INSERT OR REPLACE INTO parses VALUES (?, ?, ?, ?)", rows)
+                c.execute("COMMIT")
+            except BaseException:
+                c.execute("ROLLBACK")
+                raise
+
+        self._retry(write)
+
+    def info(self) -> CacheInfo:
+        """Path, entry count, size on disk and entries per parser build."""
+        if not self.path.exists():
+            return CacheInfo(self.path, 0, 0, {})
+        rows = self.conn.execute("SELECT parser, version, COUNT(*) FROM parses GROUP BY parser, version").fetchall()
+        size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
+        return CacheInfo(self.path, sum(n for _, _, n in rows), size, {f"{p} {v}": n for p, v, n in rows})
+
+    def clear(self) -> int:
+        """Delete every entry; returns how many there were."""
+        if not self.path.exists():
+            return 0
+        n = self.conn.execute("SELECT COUNT(*) FROM parses").fetchone()[0]
+        self._retry(lambda: self.conn.execute("DELETE FROM parses"))
+        self.conn.execute("VACUUM")
+        return int(n)
+
+    def close(self) -> None:
+        if self._conn is not None and self._pid == os.getpid():
+            self._conn.close()
+        self._conn = None
+
+
+class CachedParser:
+    """A :class:`~cxrlabel.parsers.Parser` that answers from a :class:`ParseCache` and parses
+    only the misses (in one batch through the wrapped parser). ``hits``/``misses`` count
+    sentences since creation."""
+
+    def __init__(self, parser: Parser, cache: ParseCache | str | os.PathLike[str] | None = None) -> None:
+        self.parser = parser
+        self.cache = cache if isinstance(cache, ParseCache) else ParseCache(cache)
+        self.name = parser.name
+        self._version = parser.version
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    def __repr__(self) -> str:
+        return f"CachedParser({self.parser!r}, {self.cache!r})"
+
+    def parse(self, texts: Iterable[str]) -> Iterator[Sentence]:
+        """One Sentence per text, offsets relative to each text (the Parser protocol)."""
+        yield from self.parse_spans([(t, 0, 0, None) for t in texts])
+
+    def parse_spans(self, spans: Iterable[tuple[str, int, int, str | None]]) -> Iterator[Sentence]:
+        """Sentences already placed in their report (see :func:`cxrlabel.document.parse_reports`)."""
+        items = list(spans)
+        keys = [cache_key(self.name, self._version, text) for text, _, _, _ in items]
+        found = self.cache.get_many(keys)
+        out: list[Sentence | None] = [None] * len(items)
+        todo: list[int] = []
+        for k, ((text, off, idx, sec), key) in enumerate(zip(items, keys)):
+            value = found.get(key)
+            if value is None:
+                todo.append(k)
+            else:
+                out[k] = decode(value, off, idx, sec)
+        self.hits += len(items) - len(todo)
+        self.misses += len(todo)
+        if todo:
+            parsed = self._parse([items[k] for k in todo])
+            store = {}
+            for k, sent in zip(todo, parsed):
+                out[k] = sent
+                store[keys[k]] = (keys[k], self.name, self._version, encode(sent))
+            self.cache.put_many(store.values())
+        return iter(out)  # type: ignore[arg-type]
+
+    def _parse(self, items: list[tuple[str, int, int, str | None]]) -> list[Sentence]:
+        fast = getattr(self.parser, "parse_spans", None)
+        if callable(fast):
+            got = list(fast(items))
+        else:
+            got = [s.shifted(off, index=idx, section=sec) for s, (_, off, idx, sec) in zip(self.parser.parse([i[0] for i in items]), items)]
+        if len(got) != len(items):
+            from .errors import ParserError
+
+            raise ParserError(
+                f"parser {self.name!r} returned {len(got)} sentences for {len(items)} texts", code="P304"
+            )
+        return got
