@@ -255,9 +255,13 @@ def localize_cmd(images, names_file, bboxes, only, min_prob, thresholds, overlay
 @click.option("--control/--no-control", default=True, show_default=True,
               help="add the random-heatmap control rows")
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "table"]), default="csv",
+              show_default=True, help="table: the paper's layout (T × method, one column "
+              "per finding, accuracy and AFP)")
 @click.option("-o", "--output", default=None, help="CSV path (default: stdout)")
 @_model_options
-def eval_boxes_cmd(bboxes, images, detections, thresholds, map_size, control, seed, output, **mk):
+def eval_boxes_cmd(bboxes, images, detections, thresholds, map_size, control, seed, fmt, output,
+                   **mk):
     """IoBB and IoU accuracy and average false positives per finding (+ random control)."""
     import pandas as pd
 
@@ -285,7 +289,23 @@ def eval_boxes_cmd(bboxes, images, detections, thresholds, map_size, control, se
         index=["criterion", "T"], columns="method", values="accuracy")
     click.echo(f"{truth.image.nunique()} images, {len(truth)} boxes; accuracy (all findings):\n"
                f"{summary.to_string()}", err=True)
-    _emit(result, output)
+    if fmt == "table":
+        click.echo(_paper_table(result))
+    else:
+        _emit(result, output)
+
+
+def _paper_table(result) -> str:
+    """Tables 4 and 7 of the paper: one block per criterion, rows T × method × (Acc., AFP)."""
+    blocks = []
+    for criterion, part in result.groupby("criterion", sort=False):
+        long = part.melt(id_vars=["method", "T", "finding"], value_vars=["accuracy", "afp"],
+                         var_name="metric")
+        wide = long.pivot_table(index=["T", "method", "metric"], columns="finding",
+                                values="value")
+        cols = [c for c in wide.columns if c != "all"] + ["all"]
+        blocks.append(f"T({criterion.upper()})\n{wide[cols].round(3).to_string()}")
+    return "\n\n".join(blocks)
 
 
 if __name__ == "__main__":  # torchrun -m cxrlabel_vision.cli train ...
