@@ -1,6 +1,7 @@
 """The one-line path language: ``no ← neg ← evidence → prep_of → DISEASE``.
 
-Grammar (hand-written so each error names what was expected and where)::
+Grammar (formally in ``path.lark`` beside this module; parsed by hand here so that each error
+names what was expected and where, and a property test checks that the two agree)::
 
     path  := node (step)*
     step  := "→" rel "→" node  |  "←" rel "←" node      (ASCII "->" / "<-" too)
