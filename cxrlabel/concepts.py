@@ -125,8 +125,11 @@ def build_index(
     final = root / "quickumls" / f"ontology-{onto.version}-{key}"
     if (final / "manifest.json").is_file() and not force:
         return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=final.parent))
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=final.parent))
+    except OSError as err:
+        raise OntologyError(f"cannot write the concept index under {final.parent}: {err}; set CXRLABEL_CACHE_DIR to a writable folder", code="O407") from err
     try:
         t0 = time.perf_counter()
         entries = list(onto.entries())

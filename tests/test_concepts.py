@@ -255,3 +255,11 @@ def test_fuzzy_match_never_drops_a_word(finder, parse):
     # abnormality" but without its negation it states the opposite
     ms = finder.find(parse("Acute cardiopulmonary abnormality cannot be excluded."))
     assert NORMAL not in {m.finding for m in ms}
+
+
+def test_unwritable_cache_fails_with_o407(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(OntologyError) as err:
+        build_index(ONTO, cache_dir=blocker)
+    assert err.value.code == "O407" and "CXRLABEL_CACHE_DIR" in str(err.value)

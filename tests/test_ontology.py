@@ -143,3 +143,9 @@ def test_cli_show_unknown_finding_fails_listing_the_valid_names():
     res = CliRunner().invoke(main, ["ontology", "show", "Pneumonitis"])
     assert res.exit_code == 2
     assert "O406" in res.output and "Pleural_Thickening" in res.output
+
+
+def test_bracketed_elements_are_the_pattern_focus():
+    p = Pattern.parse("effusion|fluid versus|or [thickening]", "Pleural_Thickening", "C", "t")
+    assert p.focus == frozenset({2})
+    assert p.elements[2] == frozenset({"thickening"})
