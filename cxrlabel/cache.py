@@ -246,11 +246,19 @@ class CachedParser:
         self.hits += len(items) - len(todo)
         self.misses += len(todo)
         if todo:
-            parsed = self._parse([items[k] for k in todo])
+            first: dict[str, int] = {}  # a text repeated in the batch is parsed once
+            for k in todo:
+                first.setdefault(keys[k], k)
+            parsed = dict(zip(first.values(), self._parse([items[k] for k in first.values()])))
             store = {}
-            for k, sent in zip(todo, parsed):
+            for key, k in first.items():
+                store[key] = (key, self.name, self._version, encode(parsed[k]))
+            for k in todo:
+                sent = parsed.get(k)
+                if sent is None:
+                    _, off, idx, sec = items[k]
+                    sent = decode(store[keys[k]][3], off, idx, sec)
                 out[k] = sent
-                store[keys[k]] = (keys[k], self.name, self._version, encode(sent))
             self.cache.put_many(store.values())
         return iter(out)  # type: ignore[arg-type]
 
