@@ -273,7 +273,7 @@ def render_text(expl: Explanation, *, color: bool = False) -> str:
     def pol(p: str) -> str:
         return _style(p, color, fg=_POLARITY_COLOR.get(p), bold=True)
 
-    lines: list[str] = []
+    lines: list[str] = [] if expl.sentences else ["(no sentence labeled: empty report, or no FINDINGS/IMPRESSION text)", ""]
     for s in expl.sentences:
         sec = f" [{s.section}]" if s.section else ""
         lines.append(_style(f"sentence {s.index}{sec} {s.start}-{s.end}: ", color, bold=True) + s.text)
