@@ -316,3 +316,12 @@ def test_every_code_the_rule_modules_raise_is_in_the_code_table():
     used = set(re.findall(r'"(R1\d\d)"', src))
     assert used and used <= set(CODES), used - set(CODES)
     assert all(re.fullmatch(r"R1\d\d", c) and meaning for c, meaning in CODES.items())
+
+
+@pytest.mark.parametrize("name", grammars.names())
+def test_every_registered_pack_loads_with_unique_ids_and_examples(name):
+    rules = load_pack(name)
+    ids = [r.id for r in rules]
+    assert ids and len(ids) == len(set(ids))
+    assert all(r.examples for r in rules), [r.id for r in rules if not r.examples]
+    assert [r.id for r in grammars.get(name)()] == ids

@@ -16,7 +16,15 @@ from ..errors import RuleError
 from .loader import load_rules
 from .model import Rule
 
-__all__ = ["PACKS", "default_rules", "grammar_dir", "load_pack", "table6_rules"]
+__all__ = [
+    "PACKS",
+    "clinical_rules",
+    "default_rules",
+    "differential_rules",
+    "grammar_dir",
+    "load_pack",
+    "table6_rules",
+]
 
 #: Built-in packs: name → files under grammars/, in stage order.
 PACKS: dict[str, tuple[str, ...]] = {
@@ -74,6 +82,16 @@ def load_pack(name: str = DEFAULT_PACK) -> list[Rule]:
 def table6_rules() -> list[Rule]:
     """The paper's Table 6 rules (the ``table6`` pack)."""
     return _load_builtin("table6")
+
+
+def clinical_rules() -> list[Rule]:
+    """Table 6 plus the NegBio/CheXpert-style patterns (the ``clinical`` pack)."""
+    return _load_builtin("clinical")
+
+
+def differential_rules() -> list[Rule]:
+    """Differential lists as hedges (the opt-in ``differential`` pack)."""
+    return _load_builtin("differential")
 
 
 def default_rules() -> list[Rule]:
