@@ -21,7 +21,6 @@ so a rule passes cheap, sound filters before VF2 runs:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Iterable, Iterator, Mapping
 
 import networkx as nx
@@ -37,7 +36,10 @@ __all__ = ["Hit", "Matcher"]
 
 @dataclass(frozen=True)
 class Hit:
-    """A rule that fired: its id, label and stage, and which token each pattern node bound."""
+    """A rule that fired: its id, label and stage, and which token each pattern node bound.
+
+    Plain data (``bindings`` is a dict) so that hits pickle across processes.
+    """
 
     rule_id: str
     assigns: Label
@@ -267,7 +269,7 @@ class Matcher:
                     break
                 if found is None:
                     continue
-            hits.append(Hit(rule.id, rule.assigns, rule.stage, MappingProxyType(found)))
+            hits.append(Hit(rule.id, rule.assigns, rule.stage, found))
         return hits
 
 

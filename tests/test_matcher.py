@@ -225,3 +225,12 @@ def test_a_structured_pattern_with_a_cycle_needs_every_edge():
     assert dict(hit.bindings) == {"d": 0, "b": 1, "c": 2}
     missing = build_graph(tokens, [Edge(0, "dep", 1), Edge(1, "dep", 2)])
     assert Matcher([r]).match(missing, 0) == []
+
+
+def test_hits_pickle_and_compare_by_value():
+    import pickle
+
+    m = Matcher([rule("no-evidence-of", "no ← neg ← evidence → prep_of → DISEASE")])
+    (hit,) = m.match(graph_of(NO_EVIDENCE), 3)
+    again = pickle.loads(pickle.dumps(hit))
+    assert again == hit and hash(again) == hash(hit)
