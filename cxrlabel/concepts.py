@@ -29,7 +29,7 @@ from typing import Iterable, Iterator
 
 from .errors import OntologyError
 from .ontology import Entry, Ontology, Pattern, load_ontology, normalize_phrase
-from .types import OTHER, Mention, Sentence
+from .types import FINDINGS, OTHER, Mention, Sentence
 
 __all__ = ["ConceptFinder", "build_index", "cache_root", "quickumls_matcher"]
 
@@ -412,6 +412,10 @@ class ConceptFinder:
             seen.add(key)
             taken.append(span)
             out.append(h)
+        # a generic OTHER word on the span of one of the 14 ("effusion versus [thickening]")
+        # adds nothing
+        named = {(h.start, h.end) for h in out if h.entry.finding in FINDINGS}
+        out = [h for h in out if not (h.entry.finding == OTHER and (h.start, h.end) in named)]
         out.sort(key=lambda h: (h.start, h.entry.finding))
         return out
 

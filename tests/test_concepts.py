@@ -263,3 +263,83 @@ def test_unwritable_cache_fails_with_o407(tmp_path):
     with pytest.raises(OntologyError) as err:
         build_index(ONTO, cache_dir=blocker)
     assert err.value.code == "O407" and "CXRLABEL_CACHE_DIR" in str(err.value)
+
+
+# NegBio's phrase list (../shared/data/reference/cxr14_phrases_v2.yml) checked against ours.
+# Every difference is deliberate; the reason is written here so the list stays honest.
+NEGBIO_FINDING = {"Pleural Effusion": "Effusion", "Pleural Thickening": "Pleural_Thickening"}
+NEGBIO_DIFFERENT = {
+    "atelecta": "regex stem; our terms spell the words out (atelectasis, atelectatic, ...)",
+    "consolidat": "regex stem; consolidation/consolidative/consolidated/consolidating are terms",
+    "opaci": "regex stem; opacity/opacities/opacification are OTHER terms",
+    "degenera": "regex stem; degenerative change(s)/disease are OTHER terms",
+    "calcifi": "regex stem; calcification(s)/calcified are OTHER terms",
+    "hyperinflat": "regex stem; hyperinflation/hyperinflated are OTHER terms",
+    "atherosclero": "regex stem; atherosclerosis/atherosclerotic are OTHER terms",
+    "inflam": "regex stem; inflammation/inflammatory are OTHER terms",
+    "prominen": "regex stem; only specific prominences (hilar, vascular) are abnormal",
+    "reticula": "regex stem; reticular/reticulation are OTHER terms",
+    "arthroplast": "regex stem; arthroplasty is an OTHER term",
+    "defib": "regex stem; defibrillator is an OTHER term",
+    "\\blines?\\b": "regex; bare 'line' names pleural/Kerley lines as often as devices",
+    "\\btubes?\\b": "regex; tube/tubes are OTHER terms",
+    "\\bicd?\\b": "regex; icd is an OTHER term",
+    "\\bdrain?\\b": "regex; drain/drains are OTHER terms",
+    "the heart": "anatomy, not a finding; cardiomegaly statements are terms and patterns",
+    "heart size": "anatomy; 'heart size is enlarged/borderline' are patterns",
+    "cardiac size": "anatomy; 'cardiac size ... enlarged' is a pattern",
+    "cardiac shadow": "anatomy; 'cardiac shadow ... enlarged' is a pattern",
+    "cardiac contour": "anatomy, not a finding",
+    "cardiac silhouette": "anatomy; 'enlarged cardiac silhouette' and patterns are terms",
+    "heart failure": "a clinical syndrome (congestion without edema .. frank edema): OTHER",
+    "chf": "a clinical syndrome (congestion without edema .. frank edema): OTHER",
+    "infection": "also bronchitis, TB, fungal or septic disease on a radiograph: OTHER",
+    "infectious process": "also bronchitis, TB, fungal or septic disease: OTHER",
+    "infectious": "also bronchitis, TB, fungal or septic disease: OTHER",
+    "vascular congestion": "not edema by itself: OTHER",
+    "pulmonary congestion": "not edema by itself: OTHER",
+    "vascular prominence": "not edema by itself: OTHER",
+    "indistinctness": "a sign, not edema by itself: OTHER",
+    "blunt": "costophrenic blunting is a sign (effusion, thickening or scar): OTHER",
+    "thoracentesis": "a procedure: OTHER (post-procedural), not a finding of effusion",
+    "metastasis": "a diagnosis, not a radiographic mass: OTHER",
+    "mediastinum": "anatomy", "cardiomediastinum": "anatomy", "contour": "anatomy",
+    "mediastinal configuration": "anatomy", "mediastinal silhouette": "anatomy",
+    "pericardial silhouette": "anatomy", "cardiac silhouette and vascularity": "anatomy",
+    "fissure": "anatomy", "marker": "a radiographic marker is not an abnormality",
+    "valve": "anatomy unless replaced ('valve replacement', 'prosthetic valve' are terms)",
+    "support": "not a finding word", "equipment": "not a finding word",
+    "apparatus": "not a finding word", "elevation": "only of a (hemi)diaphragm, a term and pattern",
+    "hypertension": "systemic hypertension is no chest finding; 'pulmonary hypertension' is a term",
+    "radiopaque": "an adjective; 'radiopaque foreign body' is a term",
+    "interstitial lung": "a fragment; 'interstitial lung disease' is an OTHER term",
+}
+
+
+@pytest.mark.data
+def test_negbio_phrases_are_covered_or_deliberately_different(finder, parser, data_path):
+    import yaml
+
+    negbio = yaml.safe_load(data_path("reference/cxr14_phrases_v2.yml").read_text())
+    cases = []
+    for name, spec in negbio.items():
+        finding = NEGBIO_FINDING.get(name, name)
+        for phrase in spec.get("include", []):
+            phrase = phrase.strip()
+            if phrase not in NEGBIO_DIFFERENT:
+                cases.append((finding, phrase, "include"))
+        for phrase in spec.get("exclude", []):
+            cases.append((finding, phrase.strip(), "exclude"))
+    sents = parser.parse([f"There is {p}." for _, p, _ in cases])
+    problems = []
+    for (finding, phrase, kind), sent in zip(cases, sents):
+        got = {m.finding for m in finder.find(sent)}
+        if kind == "exclude":
+            ok = finding not in got
+        elif finding in ONTO.findings:
+            ok = finding in got
+        else:  # NegBio's other categories must at least be abnormal (OTHER or one of the 14)
+            ok = bool(got - {NORMAL})
+        if not ok:
+            problems.append(f"{kind} {finding}: {phrase!r} -> {sorted(got)}")
+    assert not problems, "\n".join(problems)
