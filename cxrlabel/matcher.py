@@ -13,7 +13,8 @@ so a rule passes cheap, sound filters before VF2 runs:
    to rule picks the candidate rules once per sentence);
 2. candidate propagation: walking out from the anchor along the pattern's BFS tree, each
    pattern node must have at least one token that fits it and hangs from a candidate of its
-   parent by an allowed relation (a one-edge pattern is decided here and VF2 is skipped);
+   parent by an allowed relation (a one-edge pattern is decided here, and so is a pattern
+   whose every node is left with a single token that verifiably embeds; VF2 is skipped);
 3. VF2 then searches only the surviving candidate tokens -- all within the pattern's radius
    of the anchor -- with the pattern's anchor node tried first and bound only to the anchor.
 """
@@ -73,7 +74,7 @@ def _edge_match(sent: Mapping, pat: Mapping) -> bool:
 class _Compiled:
     """A rule prepared for matching: VF2 pattern graph (anchor first) and its filters."""
 
-    __slots__ = ("rule", "pos", "graph", "required", "anchor_name", "anchor_spec", "plan", "single")
+    __slots__ = ("rule", "pos", "graph", "required", "anchor_name", "anchor_spec", "plan", "single", "edges")
 
     def __init__(self, rule: Rule, pos: int) -> None:
         pat: Pattern = rule.pattern
@@ -87,6 +88,7 @@ class _Compiled:
         for e in pat.edges:
             g.add_edge(e.head, e.dep, rels=e.rels)
         self.graph = g
+        self.edges = tuple((e.head, e.dep, e.rels) for e in pat.edges)
         # smaller lemma sets first: they are the more selective ones
         self.required = tuple(sorted(pat.required_lemmas, key=len))
         self.anchor_name = pat.anchor
@@ -128,6 +130,23 @@ class _Compiled:
                 return None
             cand[name] = found
         return cand
+
+    def forced(self, graph: nx.DiGraph, cand: Mapping[str, set[int]]) -> dict[str, int] | None:
+        """The match when propagation left one token per node and that assignment embeds
+        (injective, every pattern edge present with an allowed relation); else ``None``."""
+        binding = {}
+        for name, toks in cand.items():
+            if len(toks) != 1:
+                return None
+            binding[name] = next(iter(toks))
+        if len(set(binding.values())) != len(binding):
+            return None
+        succ = graph._succ
+        for head, dep, rels in self.edges:
+            attrs = succ[binding[head]].get(binding[dep])
+            if attrs is None or (rels is not None and attrs["rel"] not in rels):
+                return None
+        return binding
 
 
 def _restrict(graph: nx.DiGraph, keep: set[int]) -> nx.DiGraph:
@@ -259,16 +278,17 @@ class Matcher:
             if comp.single:
                 found = {name: min(toks) for name, toks in cand.items()}
             else:
-                if node_match is None:
-                    node_match = _anchored_node_match(graph.nodes[anchor])
-                sub = _restrict(graph, set().union(*cand.values()))
-                gm = DiGraphMatcher(sub, comp.graph, node_match=node_match, edge_match=_edge_match)
-                found = None
-                for mapping in gm.subgraph_monomorphisms_iter():
-                    found = {p: s for s, p in mapping.items()}
-                    break
+                found = comp.forced(graph, cand)
                 if found is None:
-                    continue
+                    if node_match is None:
+                        node_match = _anchored_node_match(graph.nodes[anchor])
+                    sub = _restrict(graph, set().union(*cand.values()))
+                    gm = DiGraphMatcher(sub, comp.graph, node_match=node_match, edge_match=_edge_match)
+                    for mapping in gm.subgraph_monomorphisms_iter():
+                        found = {p: s for s, p in mapping.items()}
+                        break
+                    if found is None:
+                        continue
             hits.append(Hit(rule.id, rule.assigns, rule.stage, found))
         return hits
 

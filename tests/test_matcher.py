@@ -234,3 +234,20 @@ def test_hits_pickle_and_compare_by_value():
     (hit,) = m.match(graph_of(NO_EVIDENCE), 3)
     again = pickle.loads(pickle.dumps(hit))
     assert again == hit and hash(again) == hash(hit)
+
+
+def test_ambiguous_candidates_are_settled_by_the_search():
+    # two "x" children of the anchor; only the second leads on to "y"
+    tokens = [Token(0, "edema", "edema"), Token(1, "x", "x"), Token(2, "x", "x"), Token(3, "y", "y")]
+    g = build_graph(tokens, [Edge(0, "dep", 1), Edge(0, "dep", 2), Edge(2, "amod", 3)])
+    r = rule("chain", "DISEASE → dep → x → amod → y")
+    (hit,) = Matcher([r]).match(g, 0)
+    names = {r.pattern.nodes[n].lemmas and next(iter(r.pattern.nodes[n].lemmas)): t for n, t in hit.bindings.items()}
+    assert names == {None: 0, "x": 2, "y": 3}
+    # and a pattern needing two distinct "x" tokens binds both
+    r2 = rule("two", "x ← dep ← DISEASE → dep → x")
+    (hit2,) = Matcher([r2]).match(g, 0)
+    assert sorted(hit2.bindings.values()) == [0, 1, 2]
+    # but not when only one exists
+    g1 = build_graph(tokens[:2], [Edge(0, "dep", 1)])
+    assert Matcher([r2]).match(g1, 0) == []
