@@ -133,7 +133,7 @@ def train_cmd(**kw) -> None:
     kw["output_stride"] = int(kw["output_stride"])
     fractions = _thresholds(kw["split_fractions"])
     if len(fractions) != 3:
-        raise VisionError("--split-fractions needs three numbers, e.g. 0.7,0.1,0.2", code="V830")
+        raise VisionError("--split-fractions needs three numbers, e.g. 0.7,0.1,0.2", code="V812")
     kw["split_fractions"] = fractions
     kw["weights"] = None if kw["weights"] == "none" else kw["weights"]
     summary = train(TrainConfig(**kw))

@@ -39,3 +39,17 @@ def test_eval_boxes_scores_a_detections_csv_and_prints_the_paper_table(tmp_path)
     assert table.exit_code == 0
     assert "T(IOBB)" in table.stdout and "T(IOU)" in table.stdout
     assert "Infiltration" in table.stdout and "random" not in table.stdout
+
+
+def test_cli_errors_carry_their_code_and_exit_2(tmp_path):
+    from cxrlabel.cli import main
+
+    runner = CliRunner()
+    bad_split = runner.invoke(main, ["vision", "train", "--images", str(tmp_path), "--labels",
+                                     str(tmp_path / "l.csv"), "--out", str(tmp_path / "o"),
+                                     "--split-fractions", "0.7,0.3"])
+    assert bad_split.exit_code == 2 and "error[V812]" in bad_split.output
+    bad_arch = runner.invoke(main, ["vision", "predict", "--images", str(tmp_path), "--arch",
+                                    "resnet51", "--device", "cpu"])
+    assert bad_arch.exit_code == 2 and "error[V801]" in bad_arch.output
+    assert "resnet50" in bad_arch.output
