@@ -12,7 +12,7 @@ the first ``--n`` sentences and times, on the same sentences and the same loaded
 - ``one-by-one``: ``SpacyParser.parse([t])`` per sentence, against bare ``nlp(t)`` per sentence;
 - ``parse_reports``: the whole text pipeline (sections, sentences, parse) on the reports.
 
-It also counts how often *left* is tagged as a verb with and without the laterality fix.
+It also counts how often *left* and *infiltrate(s)* are tagged as verbs with and without the\nquirk fixes (``SpacyParser(fix_quirks=False)``).
 """
 
 from __future__ import annotations
@@ -110,17 +110,19 @@ def main() -> None:
     rate("parse_reports", n_sents_reports, reports_t, bare)
     print(f"(parse_reports: {len(used_reports)} reports, {n_sents_reports} sentences, sections and splitting included)")
 
-    # Laterality: how often is "left" a verb, with and without the fix?
-    left = [t for t in (s.text for r in reports for s in split_report(r)) if re.search(r"\bleft\b", t, re.I)]
-    raw = SpacyParser(fix_laterality=False, batch_size=args.batch_size)
-    for name, p in (("without fix", raw), ("with fix", parser)):
-        verbs = total = 0
-        for sent in p.parse(left):
-            for tok in sent.tokens:
-                if tok.text.lower() == "left":
-                    total += 1
-                    verbs += tok.tag.startswith("VB")
-        print(f"'left' tagged VB* {name:11s}: {verbs}/{total} ({verbs / max(total, 1):.1%}) in {len(left)} OpenI sentences")
+    # Quirk fixes: how often are "left" and "infiltrate(s)" tagged as verbs, with and without?
+    all_sents = [s.text for r in reports for s in split_report(r)]
+    raw = SpacyParser(fix_quirks=False, batch_size=args.batch_size)
+    for word, pattern in (("left", r"left"), ("infiltrate(s)", r"infiltrates?")):
+        chosen = [t for t in all_sents if re.search(rf"\b{pattern}\b", t, re.I)]
+        for name, p in (("without fix", raw), ("with fix", parser)):
+            verbs = total = 0
+            for sent in p.parse(chosen):
+                for tok in sent.tokens:
+                    if re.fullmatch(pattern, tok.text, re.I):
+                        total += 1
+                        verbs += tok.tag.startswith("VB")
+            print(f"{word!r} tagged VB* {name:11s}: {verbs}/{total} ({verbs / max(total, 1):.1%}) in {len(chosen)} OpenI sentences")
 
 
 if __name__ == "__main__":

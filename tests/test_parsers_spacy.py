@@ -7,7 +7,7 @@ import pytest
 from cxrlabel.canonical import is_canonical
 from cxrlabel.errors import ModelNotFoundError, ParserError
 from cxrlabel.parsers import Parser, get_parser
-from cxrlabel.parsers.spacy import SpacyParser, mask_laterality
+from cxrlabel.parsers.spacy import SpacyParser, mask_quirks
 
 # (sentence, edges the rule of that Table 6 pattern needs, as (head lemma, rel, dependent lemma)).
 TABLE6_SPACY = [
@@ -101,16 +101,40 @@ def test_left_as_laterality_is_not_parsed_as_the_verb_leave(spacy_parser):
 
 
 def test_left_as_a_verb_is_left_alone(spacy_parser):
-    assert mask_laterality("Catheter was left in place.") == ("Catheter was left in place.", [])
+    assert mask_quirks("Catheter was left in place.") == ("Catheter was left in place.", {})
     (sent,) = spacy_parser.parse(["Catheter was left in place."])
     assert sent.tokens[2].lemma == "leave"
 
 
-def test_laterality_mask_keeps_length_and_case():
-    masked, starts = mask_laterality("LEFT base and left lung; left.")
-    assert len(masked) == len("LEFT base and left lung; left.")
-    assert masked.startswith("MILD base and mild lung")
-    assert starts == [0, 14]
+def test_quirk_mask_keeps_length_and_case():
+    text = "LEFT base and left lung; left. Infiltrates, infiltrate"
+    masked, restore = mask_quirks(text)
+    assert len(masked) == len(text)
+    assert masked == "MILD base and mild lung; left. Deformities, congestion"
+    assert sorted(restore) == [0, 14, 31, 44]
+    assert restore[31] == ("infiltrate", "NNS", "NOUN")
+
+
+@pytest.mark.parametrize("text", ["No infiltrates.", "No focal infiltrates or masses.", "Bibasilar infiltrates have resolved."])
+def test_infiltrates_is_a_noun_with_its_own_text_and_lemma(spacy_parser, text):
+    (sent,) = spacy_parser.parse([text])
+    (tok,) = [t for t in sent.tokens if t.lower == "infiltrates"]
+    assert (tok.text, tok.lemma, tok.tag) == (text[tok.start : tok.end], "infiltrate", "NNS")
+    assert not any(t.tag.startswith("VB") and t.lemma == "infiltrate" for t in sent.tokens)
+    if text.startswith("No"):
+        assert ("infiltrate", "neg", "no") in sent.relations()
+
+
+def test_a_masked_word_inside_a_longer_token_is_not_restored(spacy_parser):
+    from spacy.tokens import Doc
+
+    from cxrlabel.parsers.spacy import doc_to_sentence
+
+    text = "infiltrates/x ok"
+    masked, restore = mask_quirks(text)
+    doc = Doc(spacy_parser.nlp.vocab, words=["deformities/x", "ok"])  # one token over the mask
+    sent = doc_to_sentence(doc, text, restore)
+    assert [(t.text, t.lemma) for t in sent.tokens] == [("infiltrates/x", "infiltrates/x"), ("ok", "ok")]
 
 
 def test_token_offsets_point_into_the_text_even_with_extra_whitespace(spacy_parser):

