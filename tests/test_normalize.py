@@ -115,3 +115,31 @@ def test_unknown_scheme_is_an_input_error():
         normalize(_sent([("a", "a", "DT")], []), "stanford")
     assert err.value.code == "I220"
 
+
+
+CLEAR_CONLLU = """# text = Clear of focal airspace disease, pneumothorax, or pleural effusion.
+1\tClear\tclear\tADJ\tJJ\t_\t0\tROOT\t_\t_
+2\tof\tof\tADP\tIN\t_\t1\tprep\t_\t_
+3\tfocal\tfocal\tADJ\tJJ\t_\t4\tamod\t_\t_
+4\tairspace\tairspace\tNOUN\tNN\t_\t5\tcompound\t_\t_
+5\tdisease\tdisease\tNOUN\tNN\t_\t2\tpobj\t_\tSpaceAfter=No
+6\t,\t,\tPUNCT\t,\t_\t5\tpunct\t_\t_
+7\tpneumothorax\tpneumothorax\tNOUN\tNN\t_\t5\tconj\t_\tSpaceAfter=No
+8\t,\t,\tPUNCT\t,\t_\t7\tpunct\t_\t_
+9\tor\tor\tCCONJ\tCC\t_\t7\tcc\t_\t_
+10\tpleural\tpleural\tADJ\tJJ\t_\t11\tamod\t_\t_
+11\teffusion\teffusion\tNOUN\tNN\t_\t7\tconj\t_\tSpaceAfter=No
+12\t.\t.\tPUNCT\t.\t_\t1\tpunct\t_\t_
+"""
+
+
+def test_clear_conllu_read_with_the_clear_scheme_negates_every_conjunct_of_clear_of():
+    (sent,) = read_conllu(CLEAR_CONLLU, scheme="clear")
+    assert {("clear", "prep_of", "disease"), ("clear", "prep_of", "pneumothorax"), ("clear", "prep_of", "effusion")} <= sent.relations()
+    assert all(is_canonical(e.rel) for e in sent.edges)
+
+
+def test_clear_multiword_preposition_joins_its_pcomp():
+    words = [("likely", "likely", "JJ"), ("due", "due", "IN"), ("to", "to", "IN"), ("atelectasis", "atelectasis", "NN")]
+    rels = normalize(_sent(words, [(0, "prep", 1), (1, "pcomp", 2), (1, "pobj", 3)]), "clear").relations()
+    assert ("likely", "prep_due_to", "atelectasis") in rels

@@ -43,6 +43,7 @@ TABLE6_SPACY = [
     ("Opacity may represent atelectasis.", {("represent", "md", "may"), ("represent", "dobj", "atelectasis")}),
     ("Opacity suggesting pneumonia.", {("suggest", "dobj", "pneumonia")}),
     ("Findings suggest atelectasis.", {("suggest", "dobj", "atelectasis")}),
+    ("Opacity is likely due to atelectasis.", {("be", "prep_due_to", "atelectasis")}),
 ]
 
 

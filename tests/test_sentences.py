@@ -51,3 +51,33 @@ def test_spans_are_offsets_into_the_given_text_within_the_range():
     spans = sentence_spans(text, 10, 36)
     assert [text[a:b] for a, b in spans] == ["No effusion.", "Clear lungs."]
     assert all(10 <= a < b <= 36 for a, b in spans)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PIECES = st.sampled_from(
+    ["No", "effusion", "XXXX", "Left", "lung", "1.", "2)", "-", "*", "\u2022", ".", ",", ":", "Dr.", "e.g.",
+     "FINDINGS:", "IMPRESSION", "\n", "\n\n", "  ", "5 mm.", "\x00", "\u200b", "é", "Emphysema"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map(" ".join))
+def test_spans_are_ordered_trimmed_disjoint_and_inside_the_text(text):
+    spans = sentence_spans(text)
+    prev_end = 0
+    for a, b in spans:
+        assert prev_end <= a < b <= len(text)
+        assert not text[a].isspace() and not text[b - 1].isspace()
+        prev_end = b
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=300))
+def test_split_report_never_crashes_and_keeps_offsets(text):
+    from cxrlabel.document import split_report
+
+    for s in split_report(text):
+        assert len(s.text) == s.end - s.start and 0 <= s.start < s.end <= len(text)
+        assert all(c == d or c == " " for c, d in zip(s.text, text[s.start : s.end]))

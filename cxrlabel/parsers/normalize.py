@@ -4,7 +4,7 @@ Two input schemes (see ``cxrlabel.canonical`` and ARCHITECTURE.md, "The canonica
 
 - ``clear`` — spaCy English (ClearNLP labels): ``det`` *no* → ``neg``; ``prep`` X → ``pobj`` Y
   adds ``head -prep_X-> Y`` (the ``prep``/``pobj`` edges are kept too, so both path styles
-  match); ``aux`` tagged MD → ``md``; ``intj`` → ``discourse``.
+  match; a preposition ``pcomp`` child makes a multi-word one: *due* + *to* → ``prep_due_to``); ``aux`` tagged MD → ``md``; ``intj`` → ``discourse``.
 - ``ud`` — Universal Dependencies (stanza): ``det`` *no* and ``advmod`` *not/n't/never* →
   ``neg``; ``nmod``/``obl`` with a ``case`` child X → ``prep_X`` (multi-word cases, e.g.
   *because* + fixed *of*, joined by ``_``), without one → ``nmod``; ``obj`` → ``dobj``;
@@ -151,7 +151,8 @@ def normalize_edges(tokens: Sequence[Token], edges: Iterable[Edge], scheme: str)
             if scheme == "clear" and rel == "prep":
                 objs = kids(d, "pobj")
                 if objs:
-                    words = [lemma[d]]
+                    # multi-word prepositions: "due" -pcomp-> "to" -> prep_due_to
+                    words = [lemma[d]] + [lemma[c] for c in kids(d, "pcomp") if toks[c].tag in ("IN", "TO")]
                     label = _family("prep_", words, "prep")
                     extra.extend(Edge(h, label, o) for o in objs if o != h)
         out[(h, d)] = new
