@@ -112,3 +112,13 @@ def test_rule_snippets_in_the_guides_load_without_errors(page: str) -> None:
     for body in snippets:
         source = body if body.lstrip().startswith(("rules:", "name:")) else "rules:\n" + body
         assert load_rules(source, filename=page)
+
+
+def test_api_pages_show_sphinx_roles_as_code() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("griffe_rst", DOCS / "hooks" / "griffe_rst.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    text = "a :class:`~cxrlabel.gold.GoldSet`, :func:`cxrlabel.rules.load_rules` and ``x``"
+    assert mod.rewrite_roles(text) == "a `GoldSet`, `cxrlabel.rules.load_rules` and ``x``"
