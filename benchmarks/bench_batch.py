@@ -1,0 +1,223 @@
+"""Batch labeling throughput on the OpenI reports (issue 7): cold/warm parse cache, 1 and 2 jobs,
+peak memory per worker, labels vs single-process ``label()``, and the cost split.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_batch.py [--n 0] [--jobs 1 2] [--no-reference] [--profile 500]
+
+- ``cold``: an empty parse cache file, so every sentence is parsed (``nlp.pipe`` batches);
+- ``warm``: the same run again on the filled cache (only splitting, cache reads and rules);
+- reports/s are given end to end (worker start included) and steady (after every worker has
+  built its Labeler: the pool is started and each worker has answered a ping first);
+- peak RSS is ``ru_maxrss`` of each worker process (of this process for ``jobs=1``);
+- ``identical``: every report's 15 cells equal those of ``Labeler().label(text)`` run one
+  report at a time in this process (``--no-reference`` skips that slow part);
+- ``--profile N``: the cost split on N reports, cold and warm, in one process: seconds spent
+  in sentence splitting, parsing (spaCy), Doc → Sentence and normalization, cache reads,
+  graph build, concept matching (``labeler.finder.find``), rule matching (``labeler.judge``)
+  and aggregation, each stage timed on its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+DEFAULT_TGZ = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "openi" / "NLMCXR_reports.tgz"
+
+
+def _ping(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def run_pool(texts: list[str], options, jobs: int, chunk: int) -> dict:
+    """Label ``texts``; returns timings, peak RSS per worker and the rows in order."""
+    import multiprocessing
+
+    from cxrlabel.batch import _init_worker, _restore_env, _single_thread_env, _work, build_labeler, chunked, label_records, peak_rss
+
+    records = list(enumerate(texts))
+    t0 = time.perf_counter()
+    rows: dict[int, list] = {}
+    peaks: dict[int, int] = {}
+    if jobs == 1:
+        lab = build_labeler(options)
+        lab._ensure_checked()
+        t1 = time.perf_counter()
+        for k, recs in chunked(records, chunk):
+            rows[k] = label_records(lab, recs, batch_size=options.batch_size)
+        peaks[os.getpid()] = peak_rss()
+    else:
+        old = _single_thread_env()
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker, initargs=(options,)) as pool:
+            pids = set(pool.map(_ping, [1.0] * (2 * jobs)))
+            t1 = time.perf_counter()
+            futs = [pool.submit(_work, k, recs) for k, recs in chunked(records, chunk)]
+            for f in futs:
+                k, r, _ = f.result()
+                rows[k] = r
+            for pid, rss in pool.map(_peak, range(4 * jobs)):
+                peaks[pid] = max(peaks.get(pid, 0), rss)
+        _restore_env(old)
+        assert len(pids) == jobs, f"only {len(pids)} workers answered"
+    t2 = time.perf_counter()
+    ordered = [r for k in sorted(rows) for r in rows[k]]
+    return {"end_to_end": len(texts) / (t2 - t0), "steady": len(texts) / (t2 - t1), "start_s": t1 - t0, "rss": peaks, "rows": ordered}
+
+
+def _peak(_: int) -> tuple[int, int]:
+    from cxrlabel.batch import peak_rss
+
+    time.sleep(0.2)
+    return os.getpid(), peak_rss()
+
+
+def profile(texts: list[str], cache_path: str) -> list[tuple[str, float, float]]:
+    """CPU seconds per stage (process_time around each stage of the labeler's own steps, one
+    process, gc frozen after setup as in a worker), cold then warm; CPU time, not wall time,
+    so that other processes on a shared machine do not inflate it (sqlite waits on the disk
+    are therefore not counted). cProfile is not used for
+    the split: its per-call overhead and gc pauses land on whatever function is running."""
+    import gc
+
+    from cxrlabel import document
+    from cxrlabel.aggregate import NORMAL, aggregate, is_normal
+    from cxrlabel.cache import CachedParser, ParseCache, cache_key, decode, encode
+    from cxrlabel.labeler import Labeler
+    from cxrlabel.parsers import spacy as spacy_mod
+    from cxrlabel.types import build_graph
+
+    lab = Labeler()
+    lab._ensure_checked()
+    sp = lab.parser
+    norm = {"s": 0.0}
+    real_norm = spacy_mod.normalize_edges
+
+    def timed_norm(*a, **k):
+        t = time.process_time()
+        try:
+            return real_norm(*a, **k)
+        finally:
+            norm["s"] += time.process_time() - t
+
+    gc.collect()
+    gc.freeze()
+    out: dict[str, dict[str, float]] = {}
+    cache = ParseCache(cache_path)
+    cached = CachedParser(sp, cache)
+    for phase in ("cold", "warm"):
+        res: dict[str, float] = {}
+        t0 = time.process_time()
+        spans = [document.split_report(x) for x in texts]
+        res["sentence splitting"] = time.process_time() - t0
+        items = [(s.text, s.start, k, s.section) for ss in spans for k, s in enumerate(ss)]
+        if phase == "cold":
+            prepared = [sp._prepare(t) for t, *_ in items]
+            t = time.process_time()
+            docs = list(sp.nlp.pipe([m for _, m, _ in prepared], batch_size=sp.batch_size))
+            res["parsing (spaCy nlp.pipe)"] = time.process_time() - t
+            spacy_mod.normalize_edges = timed_norm
+            norm["s"] = 0.0
+            t = time.process_time()
+            sents = [spacy_mod.doc_to_sentence(d, tx, st, offset=o, index=i, section=sec) for d, (tx, _, st), (_, o, i, sec) in zip(docs, prepared, items)]
+            res["Doc -> Sentence (incl. normalization, graph)"] = time.process_time() - t
+            spacy_mod.normalize_edges = real_norm
+            res["  of which normalization"] = norm["s"]
+            t = time.process_time()
+            cache.put_many({cache_key(sp.name, sp.version, s.text): (cache_key(sp.name, sp.version, s.text), sp.name, sp.version, encode(s)) for s in sents}.values())
+            res["cache write"] = time.process_time() - t
+        else:
+            t = time.process_time()
+            found = cache.get_many([cache_key(sp.name, sp.version, tx) for tx, *_ in items])
+            vals = [found[cache_key(sp.name, sp.version, tx)] for tx, *_ in items]
+            res["cache read (sqlite)"] = time.process_time() - t
+            t = time.process_time()
+            sents = [decode(v, o, i, sec) for v, (_, o, i, sec) in zip(vals, items)]
+            res["cache decode (JSON -> Sentence, incl. graph)"] = time.process_time() - t
+        t = time.process_time()
+        for s in sents:
+            build_graph(s.tokens, s.edges)
+        res["  graph build (alone, for reference)"] = time.process_time() - t
+        t = time.process_time()
+        found_m = [(s, lab.finder.find(s)) for s in sents]
+        res["concept matching (finder.find)"] = time.process_time() - t
+        t = time.process_time()
+        judged = [[m if m.finding == NORMAL else m.with_polarity(*lab.judge(s, m)[:1], (h.rule_id for h in lab.judge(s, m)[1])) for m in ms] for s, ms in found_m]
+        res["rule matching (labeler.judge)"] = (time.process_time() - t) / 2  # judge ran twice above
+        t = time.process_time()
+        pos = 0
+        for ss in spans:
+            ms = [m for ml in judged[pos : pos + len(ss)] for m in ml]
+            pos += len(ss)
+            is_normal(aggregate(ms, lab.policy), ms)
+        res["aggregation"] = time.process_time() - t
+        res["total of the stages"] = sum(v for k, v in res.items() if not k.startswith("  "))
+        out[phase] = res
+    del cached
+    keys = list(dict.fromkeys([*out["cold"], *out["warm"]]))
+    return [(k, out["cold"].get(k, 0.0), out["warm"].get(k, 0.0)) for k in keys]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reports", type=Path, default=DEFAULT_TGZ)
+    ap.add_argument("--n", type=int, default=0, help="first N reports (0: all)")
+    ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--chunk", type=int, default=256)
+    ap.add_argument("--no-reference", action="store_true")
+    ap.add_argument("--profile", type=int, default=500, help="reports to profile (0: skip)")
+    args = ap.parse_args()
+
+    from cxrlabel.batch import LabelOptions
+    from cxrlabel.gold.openi import read_reports
+
+    texts = [r.text for r in read_reports(args.reports)]
+    if args.n:
+        texts = texts[: args.n]
+    print(f"# {len(texts)} OpenI reports; {platform.node()} {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.1f}; python {platform.python_version()}; "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    results = {}
+    tmp = tempfile.mkdtemp(prefix="bench_batch_")
+    for jobs in args.jobs:
+        cache = os.path.join(tmp, f"parses-j{jobs}.sqlite")
+        opts = LabelOptions(cache=cache)
+        for phase in ("cold", "warm"):
+            r = run_pool(texts, opts, jobs, args.chunk)
+            results[(jobs, phase)] = r
+            rss = ", ".join(f"{v / 2**20:.0f}" for v in r["rss"].values())
+            print(f"jobs={jobs} {phase}: {r['end_to_end']:.0f} reports/s end to end, {r['steady']:.0f} steady "
+                  f"(start {r['start_s']:.1f} s); peak RSS per worker MiB: {rss}; load {os.getloadavg()[0]:.1f}", flush=True)
+    base = next(iter(results.values()))["rows"]
+    same = all(r["rows"] == base for r in results.values())
+    print(f"all runs give the same rows: {same}")
+    for key, r in results.items():
+        diff = [k for k, (x, y) in enumerate(zip(r["rows"], base)) if x != y]
+        if diff:
+            print(f"  jobs={key[0]} {key[1]} differs from the first run at {len(diff)} reports, e.g. {diff[:5]}")
+    if not args.no_reference:
+        from cxrlabel.labeler import Labeler
+
+        lab = Labeler()
+        t = time.perf_counter()
+        ref = [lab.label(x).to_chexpert() for x in texts]
+        dt = time.perf_counter() - t
+        cols = [k for k in ref[0]]
+        bad = [k for k, (a, b) in enumerate(zip(ref, base)) if a != {c: b.get(c) for c in cols} or b.get("error")]
+        print(f"label() one report at a time: {len(texts) / dt:.0f} reports/s; reports whose labels differ from it: {len(bad)} {bad[:10]}")
+    if args.profile:
+        print(f"\n# cost split, {args.profile} reports, one process, CPU seconds per stage (cold | warm)")
+        for name, cold, warm in profile(texts[: args.profile], os.path.join(tmp, "profile.sqlite")):
+            print(f"{name:46s} {cold:7.3f} | {warm:6.3f}")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
