@@ -41,7 +41,7 @@ from ..types import Edge, Sentence, Token
 __all__ = ["NORMALIZATION_VERSION", "SCHEMES", "normalize", "normalize_edges"]
 
 #: Bump whenever the output of :func:`normalize` changes (it keys the parse cache).
-NORMALIZATION_VERSION = 2  # 2: spaCy quirk masking extended to infiltrate(s)
+NORMALIZATION_VERSION = 3  # 2: infiltrate(s) masking; 3: multi-word spaCy prepositions
 
 SCHEMES = ("clear", "ud")
 
