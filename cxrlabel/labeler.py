@@ -127,7 +127,9 @@ class Labeler:
 
         self.parser: Parser = get_parser(parser, **(parser_options or {})) if isinstance(parser, str) else parser
         self.rules = resolve_rules(grammars, replace=replace_grammars)
-        self.matcher = Matcher(self.rules)
+        self.matcher = Matcher(r for r in self.rules if r.scope is None)
+        #: Scope rules (cue windows), the fallback when no path rule decides a mention.
+        self.scope_rules = [r for r in self.rules if r.scope is not None]
         if ontology is None:
             self.finder = ConceptFinder()
         elif isinstance(ontology, dict):
@@ -142,8 +144,10 @@ class Labeler:
     def judge(self, sentence: Sentence, mention: Mention) -> tuple[Label, tuple[Hit, ...]]:
         """The polarity of one mention and the hits that decided it.
 
-        Stages run in order; the first stage with a hit decides. Within a stage a rule that
-        assigns ``positive`` is an exception ("no change in the effusion") and wins.
+        Path and structured rules go first: stages run in order and the first stage with a hit
+        decides; within a stage a rule that assigns ``positive`` is an exception ("no change in
+        the effusion") and wins. Only when none of them fires do the scope rules (cue windows)
+        get a say, again in stage order.
         """
         anchors = list_anchors(sentence.graph, mention.head)
         for stage in _STAGES:
@@ -158,6 +162,14 @@ class Labeler:
             if exceptions:
                 return Label.POSITIVE, tuple(exceptions)
             return hits[0].assigns, tuple(h for h in hits if h.assigns is hits[0].assigns)
+        nodes = mention.nodes or (mention.head,)
+        for stage in _STAGES:
+            for rule in self.scope_rules:
+                if rule.stage is not stage:
+                    continue
+                cue = rule.scope.find_cue(sentence.tokens, nodes)
+                if cue is not None:
+                    return rule.assigns, (Hit(rule.id, rule.assigns, rule.stage, {"cue": cue, "DISEASE": mention.head}),)
         return Label.POSITIVE, ()
 
     def label_document(self, doc: Document) -> ReportLabels:

@@ -38,8 +38,8 @@ CODES: dict[str, str] = {
     "R133": "invalid 'assigns' value (use negative, uncertain or positive)",
     "R134": "invalid 'stage' value (use pre-negation-uncertainty, negation or post-negation-uncertainty)",
     "R135": "duplicate rule id",
-    "R136": "a rule has both 'path:' and 'match:'",
-    "R137": "a rule has neither 'path:' nor 'match:'",
+    "R136": "a rule has more than one of 'path:', 'match:' and 'scope:'",
+    "R137": "a rule has none of 'path:', 'match:' and 'scope:'",
     "R138": "duplicate key in a YAML mapping",
     "R139": "invalid rule id (use letters, digits, '-', '_' and '.')",
     # R14x: the structured form (match:)
@@ -54,6 +54,12 @@ CODES: dict[str, str] = {
     # R16x: rule packs
     "R160": "unknown rule pack",
     "R161": "duplicate rule id across the files of a pack or matcher",
+    # R17x: the scope form (scope:)
+    "R170": "'scope:' is not a mapping, or has an unknown key",
+    "R171": "'cues:' is missing or not a non-empty list of single words",
+    "R172": "invalid 'direction' (use before, after or either)",
+    "R173": "invalid 'window' (a whole number of tokens from 1 to 40)",
+    "R174": "'stop:' is not a non-empty list of single words",
 }
 
 

@@ -19,13 +19,14 @@ from ..types import FINDINGS, Label, Stage
 from .diagnostics import Diagnostics, did_you_mean
 from .model import Example, Rule
 from .path import PathError, parse_path
+from .scope import compile_scope
 from .structured import compile_match
 from .yamlsrc import Pos, YamlProblem, load_located
 
 __all__ = ["iter_errors", "load_rules", "read_source"]
 
 FILE_KEYS = ("rules", "name", "version", "description")
-RULE_KEYS = ("id", "assigns", "stage", "description", "examples", "path", "match")
+RULE_KEYS = ("id", "assigns", "stage", "description", "examples", "path", "match", "scope")
 REQUIRED = ("id", "assigns", "stage")
 EXAMPLE_KEYS = ("text", "expect")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
@@ -154,8 +155,11 @@ def _rule(raw: Any, pos: Pos | None, diag: Diagnostics, seen: dict[str, Pos | No
 
     pattern = None
     source = None
-    if "path" in raw and "match" in raw:
-        diag.add("R136", "a rule has either 'path:' or 'match:', not both", _pos(raw, "match", value=False), rule_id=rule_id)
+    scope = None
+    forms = [k for k in ("path", "match", "scope") if k in raw]
+    if len(forms) > 1:
+        diag.add("R136", f"a rule has one of 'path:', 'match:' or 'scope:', not {' and '.join(forms)}",
+                 _pos(raw, forms[1], value=False), rule_id=rule_id)
     elif "path" in raw:
         source = raw["path"]
         if not isinstance(source, str):
@@ -167,13 +171,15 @@ def _rule(raw: Any, pos: Pos | None, diag: Diagnostics, seen: dict[str, Pos | No
                 diag.add(e.code, e.message, _pos(raw, "path"), rule_id=rule_id, offset=e.offset)
     elif "match" in raw:
         pattern = compile_match(raw["match"], diag, rule_id, _pos(raw, "match"))
+    elif "scope" in raw:
+        scope = compile_scope(raw["scope"], diag, rule_id, _pos(raw, "scope"))
     else:
-        diag.add("R137", "a rule needs 'path:' or 'match:'", pos, rule_id=rule_id)
+        diag.add("R137", "a rule needs 'path:', 'match:' or 'scope:'", pos, rule_id=rule_id)
 
-    if len(diag.errors) > before or pattern is None:
+    if len(diag.errors) > before or (pattern is None and scope is None):
         return None
     loc = diag.location(pos.line, pos.col) if pos else None
-    return Rule(rid, Label(assigns), Stage(stage), pattern, desc, examples, source, loc)
+    return Rule(rid, Label(assigns), Stage(stage), pattern, desc, examples, source, loc, scope)
 
 
 def _check(filename: str, text: str) -> tuple[list[Rule], Diagnostics]:

@@ -8,6 +8,7 @@ from typing import Mapping
 from ..errors import SourceLocation
 from ..types import Label, Stage
 from .pattern import Pattern
+from .scope import Scope
 
 __all__ = ["Example", "Rule"]
 
@@ -26,27 +27,30 @@ class Rule:
 
     ``pattern`` is the compiled match (from either form); ``source`` is the path text for a
     path rule (``None`` for a structured one); ``location`` is where the rule starts in its
-    file, when it came from one. Two rules are equal when id, label, stage and pattern agree.
+    file, when it came from one. A scope rule (:mod:`cxrlabel.rules.scope`) has ``scope`` set
+    and no ``pattern``. Two rules are equal when id, label, stage and pattern/scope agree.
     """
 
     id: str
     assigns: Label
     stage: Stage
-    pattern: Pattern
+    pattern: Pattern | None
     description: str | None = None
     examples: tuple[Example, ...] = ()
     source: str | None = None
     location: SourceLocation | None = field(default=None, compare=False)
+    scope: Scope | None = None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Rule):
             return NotImplemented
-        return (self.id, self.assigns, self.stage, self.pattern) == (
+        return (self.id, self.assigns, self.stage, self.pattern, self.scope) == (
             other.id,
             other.assigns,
             other.stage,
             other.pattern,
+            other.scope,
         )
 
     def __hash__(self) -> int:
-        return hash((self.id, self.assigns, self.stage, self.pattern))
+        return hash((self.id, self.assigns, self.stage, self.pattern, self.scope))

@@ -37,6 +37,7 @@ PACKS: dict[str, tuple[str, ...]] = {
         "clinical_negation.yaml",
         "uncertainty_post.yaml",
         "clinical_uncertainty_post.yaml",
+        "scope.yaml",
     ),
     # Opt-in: differential lists ("X or Y", "X versus Y") as hedges, the CheXpert convention.
     "differential": ("differential.yaml",),
