@@ -7,7 +7,8 @@ are deliberately *not* abbreviations because in reports they usually end a sente
 that Punkt does not know about:
 
 - blank lines, and single newlines that start a list item, follow sentence punctuation or a
-  colon, or are followed by a capital letter (dictation without final periods);
+  colon, or are followed by a capitalised word (dictation without final periods; a line that
+  starts with ``XXXX`` or an acronym such as ``PICC`` continues the sentence);
 - list markers ``1.``/``2)`` and bullets ``-``, ``*``, ``•`` at the start of a line or after the
   end of a sentence (``2)`` also after any whitespace) — the marker itself never becomes (or
   joins) a sentence;
@@ -55,7 +56,7 @@ _MARKER_RE = re.compile(
 _HARD_BREAK_RE = re.compile(
     rf"\n[ \t]*\n\s*"
     rf"|(?<=[.;:!?])[ \t]*\r?\n\s*"
-    rf"|[ \t]*\r?\n[ \t]*(?=\(?\d{{1,2}}[.)]\s|[-*\u2022\u2023\u25e6\u2043]\s|[A-Z])"
+    rf"|[ \t]*\r?\n[ \t]*(?=\(?\d{{1,2}}[.)]\s|[-*\u2022\u2023\u25e6\u2043]\s|[A-Z][a-z])"
 )
 # Run-on dictation: "...infiltrates Emphysema..." (a lower-case word, spaces, a Titlecase word),
 # unless the lower-case word is a function word ("evidence of Pneumonia" stays whole).

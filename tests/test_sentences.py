@@ -24,6 +24,7 @@ from cxrlabel.sentences import sentence_spans, split_sentences
         ("XXXX XXXX are normal. No XXXX pneumothorax", ["XXXX XXXX are normal.", "No XXXX pneumothorax"]),
         ("Heart size normal\nLungs clear", ["Heart size normal", "Lungs clear"]),
         ("There is a small\nleft effusion.", ["There is a small\nleft effusion."]),
+        ("There is no\nXXXX pneumothorax. Right\nPICC line in place", ["There is no\nXXXX pneumothorax.", "Right\nPICC line in place"]),
         ("No focal infiltrates Emphysema is present.", ["No focal infiltrates", "Emphysema is present."]),
         ("No evidence of Pneumonia.", ["No evidence of Pneumonia."]),
         ("Dr. XXXX was notified at 9 a.m. today. Stable.", ["Dr. XXXX was notified at 9 a.m. today.", "Stable."]),
