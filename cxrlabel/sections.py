@@ -3,7 +3,9 @@
 A header is recognised when it is a known section name (case-insensitive, see
 :data:`SECTION_NAMES`) and either
 
-- is followed by a colon (``Findings: ...``, inline ``... IMPRESSION: ...``), or
+- is followed by a colon, at the start of a line in any case (``Findings: ...``), inside a line
+  in capitals (``... IMPRESSION: ...``) or capitalised after a sentence end
+  (``... stable. Impression: ...``), or
 - stands alone on its line in capitals, without a colon (``FINDINGS\\n...``), or is followed
   by a dash there (``IMPRESSION - ...``).
 
@@ -83,6 +85,17 @@ class Section:
         return report[self.start : self.end]
 
 
+def _colon_header(text: str, start: int, raw: str) -> bool:
+    """Whether ``raw:`` at ``start`` is a header: at the start of a line in any case; inside a
+    line only in capitals ("... IMPRESSION: ..."), or capitalised right after the end of a
+    sentence ("... stable. Impression: ..."). So "compared with the prior exam: stable" is not."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[line_start:start].rstrip()
+    if not before or raw.isupper():
+        return True
+    return raw[0].isupper() and before[-1] in ".;:!?"
+
+
 def _canonical(raw: str) -> str:
     return SECTION_NAMES[" ".join(raw.upper().split())]
 
@@ -94,7 +107,8 @@ def find_sections(text: str) -> list[Section]:
     """
     headers: list[tuple[int, int, str]] = []  # (header start, body start, name)
     for m in _COLON_RE.finditer(text):
-        headers.append((m.start("name"), m.end(), _canonical(m.group("name"))))
+        if _colon_header(text, m.start("name"), m.group("name")):
+            headers.append((m.start("name"), m.end(), _canonical(m.group("name"))))
     for m in _LINE_RE.finditer(text):
         raw = m.group("name")
         if raw != raw.upper():  # at line start without a colon it must be in capitals

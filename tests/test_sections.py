@@ -36,6 +36,11 @@ def test_capital_header_alone_on_its_line_needs_no_colon():
     assert _named(text) == [("FINDINGS", "The lungs are clear."), ("IMPRESSION", "No acute disease.")]
 
 
+def test_a_lower_case_name_with_a_colon_inside_a_line_is_not_a_header():
+    text = "FINDINGS: Compared with the prior exam: stable. Impression: no change"
+    assert _named(text) == [("FINDINGS", "Compared with the prior exam: stable."), ("IMPRESSION", "no change")]
+
+
 def test_the_word_findings_in_prose_is_not_a_header():
     text = "The findings are stable since the prior exam.\nFindings of edema have resolved."
     assert _named(text) == [(None, text)]
