@@ -122,3 +122,14 @@ def test_api_pages_show_sphinx_roles_as_code() -> None:
     spec.loader.exec_module(mod)
     text = "a :class:`~cxrlabel.gold.GoldSet`, :func:`cxrlabel.rules.load_rules` and ``x``"
     assert mod.rewrite_roles(text) == "a `GoldSet`, `cxrlabel.rules.load_rules` and ``x``"
+
+
+def test_conventions_page_lists_every_shipped_pack_with_its_files() -> None:
+    from cxrlabel.rules.packs import PACKS
+
+    text = (DOCS / "conventions.md").read_text(encoding="utf-8")
+    for name, files in PACKS.items():
+        row = next((line for line in text.splitlines() if line.startswith(f"| `{name}`")), None)
+        assert row is not None, f"docs/conventions.md has no row for pack {name!r}"
+        cell = row.split("|")[2]
+        assert re.findall(r"`([\w.]+\.yaml)`", cell) == list(files), name
