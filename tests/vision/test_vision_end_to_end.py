@@ -62,12 +62,31 @@ def test_held_out_auc_is_high_for_the_marked_findings(trained, tmp_path):
     assert roc.stat().st_size > 1000
 
 
-def test_predict_writes_one_probability_row_per_image(trained):
-    out = _run(["predict", "--checkpoint", trained["ckpt"], "--images", trained["root"] / "test",
-                "--device", "cpu"])
-    probs = pd.read_csv(io.StringIO(out.stdout))
+def test_predict_writes_probabilities_that_eval_scores_without_a_model(trained, tmp_path):
+    probs_csv = tmp_path / "probs.csv"
+    _run(["predict", "--checkpoint", trained["ckpt"], "--images", trained["root"] / "test",
+          "--device", "cpu", "-o", probs_csv])
+    probs = pd.read_csv(probs_csv)
     assert len(probs) == 40 and probs.columns[0] == "filename"
     assert probs.drop(columns="filename").stack().between(0, 1).all()
+    out = _run(["eval", "--predictions", probs_csv, "--labels", trained["test_labels"]])
+    table = pd.read_csv(io.StringIO(out.stdout)).set_index("finding")
+    assert table.loc["Mass", "auc"] > 0.9 and table.loc["Mass", "positives"] > 5
+
+
+def test_localize_without_truth_keeps_the_asked_findings_above_min_prob(trained):
+    pred = pd.read_csv(io.StringIO(_run(["predict", "--checkpoint", trained["ckpt"], "--images",
+                                         trained["root"] / "test", "--device", "cpu"]).stdout))
+    cut = float(pred["Mass"].median())  # W-CEL balances classes: 0.5 is not a natural cut
+    out = _run(["localize", "--checkpoint", trained["ckpt"], "--images",
+                trained["root"] / "test", "--finding", "Mass", "--min-prob", cut,
+                "--device", "cpu"])
+    boxes = pd.read_csv(io.StringIO(out.stdout))
+    assert set(boxes.finding) == {"Mass"} and (boxes.prob >= cut).all()
+    flagged = set(boxes.image)
+    assert flagged == set(pred.filename[pred["Mass"] >= cut])
+    labels = pd.read_csv(trained["test_labels"]).set_index("filename")
+    assert labels.loc[sorted(flagged), "Mass"].mean() > 0.8
 
 
 def test_boxes_overlap_the_blobs_far_above_the_random_control(trained, tmp_path):
