@@ -41,6 +41,10 @@ PACKS: dict[str, tuple[str, ...]] = {
     ),
     # Opt-in: differential lists ("X or Y", "X versus Y") as hedges, the CheXpert convention.
     "differential": ("differential.yaml",),
+    # Opt-in: "probable", "likely", "presumed" as hedges, the CheXpert convention.
+    "likelihood": ("likelihood.yaml",),
+    # Both opt-ins together: the CheXpert labeler's reading of uncertainty.
+    "chexpert": ("differential.yaml", "likelihood.yaml"),
 }
 
 DEFAULT_PACK = "clinical"
