@@ -9,6 +9,8 @@ Usage::
 - ``warm``: the same run again on the filled cache (only splitting, cache reads and rules);
 - reports/s are given end to end (worker start included) and steady (after every worker has
   built its Labeler: the pool is started and each worker has answered a ping first);
+- ``per free core by CPU time``: N / (CPU seconds the workers spent labeling / jobs), the rate
+  with one idle core per job; on a shared machine the wall-clock figures are lower;
 - peak RSS is ``ru_maxrss`` of each worker process (of this process for ``jobs=1``);
 - ``identical``: every report's 15 cells equal those of ``Labeler().label(text)`` run one
   report at a time in this process (``--no-reference`` skips that slow part);
@@ -37,6 +39,14 @@ def _ping(seconds: float) -> int:
     return os.getpid()
 
 
+def _timed_work(index: int, records: list) -> tuple:
+    from cxrlabel.batch import _work
+
+    t = time.process_time()
+    k, rows, rss = _work(index, records)
+    return k, rows, time.process_time() - t
+
+
 def run_pool(texts: list[str], options, jobs: int, chunk: int) -> dict:
     """Label ``texts``; returns timings, peak RSS per worker and the rows in order."""
     import multiprocessing
@@ -51,25 +61,38 @@ def run_pool(texts: list[str], options, jobs: int, chunk: int) -> dict:
         lab = build_labeler(options)
         lab._ensure_checked()
         t1 = time.perf_counter()
+        c0 = time.process_time()
         for k, recs in chunked(records, chunk):
             rows[k] = label_records(lab, recs, batch_size=options.batch_size)
+        cpu = time.process_time() - c0
         peaks[os.getpid()] = peak_rss()
     else:
         old = _single_thread_env()
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker, initargs=(options,)) as pool:
             pids = set(pool.map(_ping, [1.0] * (2 * jobs)))
             t1 = time.perf_counter()
-            futs = [pool.submit(_work, k, recs) for k, recs in chunked(records, chunk)]
+            futs = [pool.submit(_timed_work, k, recs) for k, recs in chunked(records, chunk)]
+            cpu = 0.0
             for f in futs:
-                k, r, _ = f.result()
+                k, r, c = f.result()
                 rows[k] = r
+                cpu += c
             for pid, rss in pool.map(_peak, range(4 * jobs)):
                 peaks[pid] = max(peaks.get(pid, 0), rss)
         _restore_env(old)
         assert len(pids) == jobs, f"only {len(pids)} workers answered"
     t2 = time.perf_counter()
     ordered = [r for k in sorted(rows) for r in rows[k]]
-    return {"end_to_end": len(texts) / (t2 - t0), "steady": len(texts) / (t2 - t1), "start_s": t1 - t0, "rss": peaks, "rows": ordered}
+    # cpu_bound: reports/s if each job had a core of its own (CPU seconds spent labeling,
+    # split over the jobs): the figure to compare when the machine is shared
+    return {
+        "end_to_end": len(texts) / (t2 - t0),
+        "steady": len(texts) / (t2 - t1),
+        "cpu_bound": len(texts) / (cpu / jobs),
+        "start_s": t1 - t0,
+        "rss": peaks,
+        "rows": ordered,
+    }
 
 
 def _peak(_: int) -> tuple[int, int]:
@@ -193,7 +216,8 @@ def main() -> None:
             r = run_pool(texts, opts, jobs, args.chunk)
             results[(jobs, phase)] = r
             rss = ", ".join(f"{v / 2**20:.0f}" for v in r["rss"].values())
-            print(f"jobs={jobs} {phase}: {r['end_to_end']:.0f} reports/s end to end, {r['steady']:.0f} steady "
+            print(f"jobs={jobs} {phase}: {r['end_to_end']:.0f} reports/s end to end, {r['steady']:.0f} steady, "
+                  f"{r['cpu_bound']:.0f} per {jobs} free core(s) by CPU time "
                   f"(start {r['start_s']:.1f} s); peak RSS per worker MiB: {rss}; load {os.getloadavg()[0]:.1f}", flush=True)
     base = next(iter(results.values()))["rows"]
     same = all(r["rows"] == base for r in results.values())
