@@ -343,10 +343,17 @@ def label_many(
 
     ``jobs``: worker processes (spawn). ``cache``: the parse cache — ``DEFAULT`` (the user
     cache dir, or ``$CXRLABEL_CACHE_DIR``), a path, or ``None`` for none. ``labeler``: a
-    ready :class:`~cxrlabel.labeler.Labeler` (sent to each worker when ``jobs > 1``, so it must
-    pickle); otherwise the labeler is built from ``parser``/``grammars``/``policy``.
+    ready :class:`~cxrlabel.labeler.Labeler` to use with ``jobs=1``; with ``jobs > 1`` each
+    worker builds its own from ``parser``/``parser_options``/``grammars``/``policy``.
     """
     import pandas as pd
+
+    if labeler is not None and jobs > 1:
+        raise InputError(
+            "a Labeler object cannot be shared with worker processes; pass its options "
+            "(parser=, grammars=, policy=) with jobs > 1, or use jobs=1",
+            code="I236",
+        )
 
     records, id_name = _records_of(data, text_column, id_column)
     if isinstance(grammars, (str, os.PathLike)):

@@ -102,3 +102,9 @@ def test_openi_sample_labels_equal_single_report_labels(labeler, data_path, tmp_
     assert _rows(df) == _expected(labeler, texts)
     warm = cxrlabel.label_many(texts, labeler=labeler, progress=False, cache=tmp_path / "c.sqlite")
     assert _rows(warm) == _rows(df)
+
+
+def test_a_labeler_object_with_several_jobs_is_refused_with_what_to_do(labeler):
+    with pytest.raises(cxrlabel.CxrlabelError) as err:
+        cxrlabel.label_many(["No pneumothorax."], labeler=labeler, jobs=2, progress=False, cache=None)
+    assert err.value.code == "I236" and "jobs=1" in str(err.value)
