@@ -133,3 +133,8 @@ def test_conventions_page_lists_every_shipped_pack_with_its_files() -> None:
         assert row is not None, f"docs/conventions.md has no row for pack {name!r}"
         cell = row.split("|")[2]
         assert re.findall(r"`([\w.]+\.yaml)`", cell) == list(files), name
+
+
+def test_each_error_code_is_documented_once() -> None:
+    codes = _DOC_CODE.findall((DOCS / "errors.md").read_text(encoding="utf-8"))
+    assert sorted(c for c in set(codes) if codes.count(c) > 1) == []
