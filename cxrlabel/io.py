@@ -164,6 +164,16 @@ def _cell(v: Any) -> str:
     return str(v)
 
 
+def _json_value(v: Any) -> Any:
+    """NaN → null and label codes as integers (1, 0, -1), as the CSV writes them."""
+    if isinstance(v, float):
+        if math.isnan(v):
+            return None
+        if v.is_integer():
+            return int(v)
+    return v
+
+
 def write_rows(rows: Iterable[dict[str, Any]], out: IO[str], *, fmt: str = "csv", columns: Iterable[str] = OUTPUT_COLUMNS, header: bool = True) -> int:
     """Write label rows as CSV (1/0/-1/blank) or JSONL; returns the number written."""
     cols = list(columns)
@@ -177,7 +187,7 @@ def write_rows(rows: Iterable[dict[str, Any]], out: IO[str], *, fmt: str = "csv"
             n += 1
     elif fmt == "jsonl":
         for row in rows:
-            clean = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+            clean = {k: _json_value(v) for k, v in row.items()}
             out.write(json.dumps(clean, ensure_ascii=False) + "\n")
             n += 1
     else:

@@ -77,3 +77,9 @@ def test_csv_output_uses_chexpert_codes_and_blank_for_unmentioned():
     cells = dict(zip(header.split(","), row.split(",")))
     assert cells["Effusion"] == "1" and cells["Edema"] == "-1" and cells["Atelectasis"] == "0"
     assert cells["Mass"] == "" and cells["No Finding"] == ""
+
+
+def test_jsonl_output_writes_codes_as_integers_and_unmentioned_as_null():
+    out = io.StringIO()
+    write_rows([{"id": "1", "Effusion": 1.0, "Edema": -1.0, "Mass": float("nan")}], out, fmt="jsonl")
+    assert out.getvalue() == '{"id": "1", "Effusion": 1, "Edema": -1, "Mass": null}\n'
