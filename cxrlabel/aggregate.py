@@ -20,9 +20,6 @@ from typing import Iterable, Mapping, Sequence
 from .registry import policies
 from .types import FINDINGS, OTHER, Label, Mention
 
-#: Pseudo-finding of explicit normal statements (ontology/normal.yaml).
-NORMAL = "NORMAL"
-
 __all__ = ["Policy", "aggregate", "get_policy", "is_normal"]
 
 

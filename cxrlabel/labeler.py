@@ -17,9 +17,10 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
-from .aggregate import NORMAL, Policy, aggregate, get_policy, is_normal
+from .aggregate import Policy, aggregate, get_policy, is_normal
 from .errors import LabelerError
 from .matcher import Hit, Matcher
+from .ontology import NORMAL
 from .parsers.base import Parser, get_parser
 from .result import ReportLabels
 from .types import Label, Mention, Sentence, Stage
