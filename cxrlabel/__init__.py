@@ -18,8 +18,8 @@ from .types import FINDINGS, Label, Mention, Sentence, Stage, Token
 __version__ = "0.1.0"
 
 __all__ = [
-    "FINDINGS",
     "CxrlabelError",
+    "FINDINGS",
     "Label",
     "Labeler",
     "Mention",
