@@ -120,6 +120,7 @@ def profile(texts: list[str], cache_path: str) -> list[tuple[str, float, float]]
     lab = Labeler()
     lab._ensure_checked()
     sp = lab.parser
+    name, version = sp.name, sp.version  # once: SpacyParser.version reads nlp.meta (slow)
     norm = {"s": 0.0}
     real_norm = spacy_mod.normalize_edges
 
@@ -155,12 +156,17 @@ def profile(texts: list[str], cache_path: str) -> list[tuple[str, float, float]]
             spacy_mod.normalize_edges = real_norm
             res["  of which normalization"] = norm["s"]
             t = time.process_time()
-            cache.put_many({cache_key(sp.name, sp.version, s.text): (cache_key(sp.name, sp.version, s.text), sp.name, sp.version, encode(s)) for s in sents}.values())
+            rows = {}
+            for s in sents:
+                key = cache_key(name, version, s.text)
+                rows[key] = (key, name, version, encode(s))
+            cache.put_many(rows.values())
             res["cache write"] = time.process_time() - t
         else:
             t = time.process_time()
-            found = cache.get_many([cache_key(sp.name, sp.version, tx) for tx, *_ in items])
-            vals = [found[cache_key(sp.name, sp.version, tx)] for tx, *_ in items]
+            keys = [cache_key(name, version, tx) for tx, *_ in items]
+            found = cache.get_many(keys)
+            vals = [found[k] for k in keys]
             res["cache read (sqlite)"] = time.process_time() - t
             t = time.process_time()
             sents = [decode(v, o, i, sec) for v, (_, o, i, sec) in zip(vals, items)]
@@ -203,7 +209,7 @@ def main() -> None:
     from cxrlabel.batch import LabelOptions
     from cxrlabel.gold.openi import read_reports
 
-    texts = [r.text for r in read_reports(args.reports)]
+    texts = all_texts = [r.text for r in read_reports(args.reports)]
     if args.n:
         texts = texts[: args.n]
     print(f"# {len(texts)} OpenI reports; {platform.node()} {platform.processor() or platform.machine()}, "
@@ -240,7 +246,7 @@ def main() -> None:
         print(f"label() one report at a time: {len(texts) / dt:.0f} reports/s; reports whose labels differ from it: {len(bad)} {bad[:10]}")
     if args.profile:
         print(f"\n# cost split, {args.profile} reports, one process, CPU seconds per stage (cold | warm)")
-        for name, cold, warm in profile(texts[: args.profile], os.path.join(tmp, "profile.sqlite")):
+        for name, cold, warm in profile(all_texts[: args.profile], os.path.join(tmp, "profile.sqlite")):
             print(f"{name:46s} {cold:7.3f} | {warm:6.3f}")
     sys.stdout.flush()
 
