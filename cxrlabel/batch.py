@@ -245,7 +245,8 @@ def run_chunks(
     old = _single_thread_env()  # inherited by the spawned workers before they import anything
     try:
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(options, labeler)) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(options, labeler))
+        try:
             pending: set[Any] = set()
             it = iter(chunks)
             done_feeding = False
@@ -264,6 +265,9 @@ def run_chunks(
                     if on_peak:
                         on_peak(rss)
                     yield index, rows
+        finally:
+            # on an error or Ctrl-C, do not start the chunks still queued
+            pool.shutdown(wait=True, cancel_futures=True)
     finally:
         _restore_env(old)
 
