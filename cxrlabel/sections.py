@@ -125,8 +125,26 @@ def find_sections(text: str) -> list[Section]:
         out.append(Section(None, 0, headers[0][0], 0, 0))
     for k, (hstart, bstart, name) in enumerate(headers):
         end = headers[k + 1][0] if k + 1 < len(headers) else len(text)
+        enclosing = out[-1].name if out else None
+        if enclosing in LABELED_SECTIONS and name not in LABELED_SECTIONS and _inline(text, hstart, out[-1]):
+            # "FINDINGS: Comparison: None. The heart is ...": a side note such as a comparison
+            # inside a labeled section holds one sentence; the rest still belongs to FINDINGS.
+            stop = _SENTENCE_END_RE.search(text, bstart, end)
+            if stop and text[stop.end() : end].strip():
+                out.append(Section(name, bstart, stop.end(), hstart, bstart))
+                out.append(Section(enclosing, stop.end(), end, stop.end(), stop.end()))
+                continue
         out.append(Section(name, bstart, end, hstart, bstart))
     return out
+
+
+_SENTENCE_END_RE = re.compile(r"[.;](?=\s|$)|\n")
+
+
+def _inline(text: str, hstart: int, previous: Section) -> bool:
+    """Whether a header sits inside the previous section's text rather than opening a line."""
+    line_start = text.rfind("\n", 0, hstart) + 1
+    return line_start <= previous.header_start or bool(text[line_start:hstart].strip())
 
 
 def select_sections(text: str, names: frozenset[str] | set[str] = LABELED_SECTIONS) -> list[Section]:

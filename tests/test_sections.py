@@ -69,3 +69,11 @@ def test_select_takes_the_whole_report_without_findings_or_impression():
 
 def test_empty_and_blank_text_have_no_sections():
     assert find_sections("") == [] and select_sections("   \n") == []
+
+
+def test_inline_comparison_inside_findings_keeps_the_rest_of_the_findings():
+    text = "FINDINGS: Comparison: None. The heart is normal. Small left effusion. IMPRESSION: Small effusion."
+    labeled = "".join(s.text(text) for s in select_sections(text))
+    assert "Small left effusion." in labeled and "None." not in labeled
+    names = [s.name for s in find_sections(text)]
+    assert names == ["FINDINGS", "COMPARISON", "FINDINGS", "IMPRESSION"]
