@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import threading
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .aggregate import Policy, aggregate, get_policy, is_normal
@@ -45,9 +44,10 @@ CANARIES: tuple[tuple[str, str, Label], ...] = (
 
 
 def resolve_rules(grammars: Any = None, *, replace: bool = False) -> list[Rule]:
-    """Rules from pack names, rule-file paths or Rule objects, added to the default pack
-    (or replacing it when ``replace``)."""
-    from .rules import Rule, default_rules, load_pack, load_rules
+    """Rules from pack names, rule-file paths or Rule objects, merged into the default pack
+    (a rule with a shipped id replaces it in place) or, with ``replace``, used alone."""
+    from .rules import Rule, default_rules
+    from .rules.packs import load_source, merge_rules
 
     rules: list[Rule] = [] if (replace and grammars is not None) else list(default_rules())
     if grammars is None:
@@ -55,14 +55,7 @@ def resolve_rules(grammars: Any = None, *, replace: bool = False) -> list[Rule]:
     if isinstance(grammars, (str, os.PathLike, Rule)):
         grammars = [grammars]
     for g in grammars:
-        if isinstance(g, Rule):
-            new = [g]
-        elif isinstance(g, os.PathLike) or (isinstance(g, str) and (g.endswith((".yaml", ".yml")) or os.sep in g)):
-            new = load_rules(Path(g))
-        else:
-            new = load_pack(str(g))
-        ids = {r.id for r in new}
-        rules = [r for r in rules if r.id not in ids] + list(new)
+        rules = merge_rules(rules, [g] if isinstance(g, Rule) else load_source(g))
     return rules
 
 

@@ -9,8 +9,11 @@ zero-argument callable returning a list of rules).
 
 from __future__ import annotations
 
+import os
 from importlib.resources import files
 from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Iterable, Sequence
 
 from ..errors import RuleError
 from .loader import load_rules
@@ -102,3 +105,30 @@ def differential_rules() -> list[Rule]:
 def default_rules() -> list[Rule]:
     """The rules the labeler uses unless told otherwise."""
     return load_pack(DEFAULT_PACK)
+
+
+def load_source(spec: str | os.PathLike[str]) -> list[Rule]:
+    """The rules of a rule file path, a shipped ``grammars/NAME.yaml``, or a pack name."""
+    text = os.fspath(spec)
+    path = Path(text)
+    if path.is_file():
+        return load_rules(path, filename=text)
+    if text.startswith("grammars/") and (grammar_dir() / text[len("grammars/"):]).is_file():
+        res = grammar_dir() / text[len("grammars/"):]
+        return load_rules(res.read_text(encoding="utf-8"), filename=text)
+    if text.endswith((".yaml", ".yml")) or os.sep in text:
+        return load_rules(path, filename=text)  # raises the loader's located error
+    return load_pack(text)
+
+
+def merge_rules(base: Sequence[Rule], extra: Iterable[Rule]) -> list[Rule]:
+    """``base`` with each rule of ``extra`` replacing the one with its id in place, or appended."""
+    out = list(base)
+    where = {r.id: k for k, r in enumerate(out)}
+    for rule in extra:
+        if rule.id in where:
+            out[where[rule.id]] = rule
+        else:
+            where[rule.id] = len(out)
+            out.append(rule)
+    return out

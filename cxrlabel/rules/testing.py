@@ -10,15 +10,11 @@ the rules that decided a mention — informative, since another rule may rightly
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from .examples import ExampleResult, run_examples
-from .loader import load_rules
-from .model import Rule
-from .packs import PACKS, grammar_dir, load_pack
+from .packs import PACKS, grammar_dir, load_source, merge_rules
 
 __all__ = ["RuleTestResult", "load_source", "merge_rules", "run_rule_tests", "shipped_sources"]
 
@@ -56,33 +52,6 @@ def shipped_sources() -> list[str]:
     extra = sorted(p.name for p in grammar_dir().iterdir() if p.name.endswith((".yaml", ".yml")))
     names.extend(f for f in extra if f not in names)
     return [f"grammars/{f}" for f in names]
-
-
-def load_source(spec: str | os.PathLike[str]) -> list[Rule]:
-    """The rules of a rule file path, a shipped ``grammars/NAME.yaml``, or a pack name."""
-    text = os.fspath(spec)
-    path = Path(text)
-    if path.is_file():
-        return load_rules(path, filename=text)
-    if text.startswith("grammars/") and (grammar_dir() / text[len("grammars/"):]).is_file():
-        res = grammar_dir() / text[len("grammars/"):]
-        return load_rules(res.read_text(encoding="utf-8"), filename=text)
-    if text.endswith((".yaml", ".yml")) or os.sep in text:
-        return load_rules(path, filename=text)  # raises the loader's located error
-    return load_pack(text)
-
-
-def merge_rules(base: Sequence[Rule], extra: Iterable[Rule]) -> list[Rule]:
-    """``base`` with each rule of ``extra`` replacing the one with its id in place, or appended."""
-    out = list(base)
-    where = {r.id: k for k, r in enumerate(out)}
-    for rule in extra:
-        if rule.id in where:
-            out[where[rule.id]] = rule
-        else:
-            where[rule.id] = len(out)
-            out.append(rule)
-    return out
 
 
 def run_rule_tests(
