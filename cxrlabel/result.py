@@ -5,17 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Mapping
 
-from .types import FINDINGS, Label, Mention, Sentence
+from .types import FINDINGS, LABEL_CODES, Label, Mention, Sentence
 
 __all__ = ["CHEXPERT_CODES", "ReportLabels"]
 
-#: The CheXpert labeler's output convention.
-CHEXPERT_CODES: dict[Label | None, float | None] = {
-    Label.POSITIVE: 1.0,
-    Label.NEGATIVE: 0.0,
-    Label.UNCERTAIN: -1.0,
-    None: None,
-}
+#: The CheXpert labeler's output convention (:data:`cxrlabel.types.LABEL_CODES`), with
+#: ``None`` for a finding that is not mentioned.
+CHEXPERT_CODES: dict[Label | None, float | None] = {**LABEL_CODES, None: None}
 
 
 @dataclass(frozen=True, eq=False)

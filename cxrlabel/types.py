@@ -9,14 +9,18 @@ mention can be shown in place.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from types import MappingProxyType
 from typing import Any, Iterable, Mapping
 
 import networkx as nx
 
 __all__ = [
+    "CODE_LABELS",
     "FINDINGS",
+    "LABEL_CODES",
     "OTHER",
     "Edge",
     "Label",
@@ -24,6 +28,8 @@ __all__ = [
     "Sentence",
     "Stage",
     "Token",
+    "code_of",
+    "label_of",
 ]
 
 #: The 14 ChestX-ray14 findings, in the dataset's own order and spelling.
@@ -241,3 +247,36 @@ class Mention:
 
     def with_polarity(self, polarity: Label, rules: Iterable[str] = ()) -> Mention:
         return replace(self, polarity=Label(polarity), rules=tuple(rules))
+
+
+#: Label → CheXpert code, the one statement of the convention every table uses: 1.0 positive,
+#: 0.0 negative, -1.0 uncertain; a finding that is not mentioned is NaN (``None`` in dicts).
+LABEL_CODES: Mapping[Label, float] = MappingProxyType(
+    {Label.POSITIVE: 1.0, Label.NEGATIVE: 0.0, Label.UNCERTAIN: -1.0}
+)
+
+#: CheXpert code → Label, the inverse of :data:`LABEL_CODES`.
+CODE_LABELS: Mapping[float, Label] = MappingProxyType({code: label for label, code in LABEL_CODES.items()})
+
+
+def code_of(label: Label | str | None) -> float:
+    """The CheXpert code of ``label`` (a :class:`Label` or its name in any case); NaN for ``None``.
+
+    Raises ``ValueError`` for anything else.
+    """
+    if label is None:
+        return math.nan
+    return LABEL_CODES[Label(str(label).strip().lower())]
+
+
+def label_of(code: float | None) -> Label | None:
+    """The :class:`Label` of a CheXpert code; ``None`` for NaN or ``None`` (not mentioned).
+
+    Raises ``ValueError`` for any other number.
+    """
+    if code is None or (isinstance(code, float) and math.isnan(code)):
+        return None
+    try:
+        return CODE_LABELS[float(code)]
+    except (KeyError, TypeError, ValueError):
+        raise ValueError(f"{code!r} is not a CheXpert code (use 1, 0, -1 or NaN)") from None

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import GoldError
-from ..types import FINDINGS
+from ..types import CODE_LABELS, FINDINGS, LABEL_CODES
 from .goldset import GoldSet
 
 __all__ = ["TEXT_COLUMN_GUESSES", "ID_COLUMN_GUESSES", "load_gold_csv", "parse_label"]
@@ -26,8 +26,8 @@ __all__ = ["TEXT_COLUMN_GUESSES", "ID_COLUMN_GUESSES", "load_gold_csv", "parse_l
 TEXT_COLUMN_GUESSES = ("text", "report", "reports", "report_text", "findings_impression")
 ID_COLUMN_GUESSES = ("id", "report_id", "study_id", "filename", "uid")
 
-_WORDS = {"positive": 1.0, "negative": 0.0, "uncertain": -1.0}
-_NUMBERS = {1.0: 1.0, 0.0: 0.0, -1.0: -1.0}
+_WORDS = {label.value: code for label, code in LABEL_CODES.items()}
+_NUMBERS = {code: code for code in CODE_LABELS}
 _NORMAL_HEADERS = {"nofinding", "normal"}
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import CxrlabelError
+from ..types import code_of, label_of
 from .goldset import GoldSet
 from .metrics import (
     Averaged,
@@ -30,9 +31,6 @@ from .metrics import (
 )
 
 __all__ = ["ErrorCase", "EvalResult", "evaluate", "label_codes"]
-
-_CODES = {"positive": 1.0, "negative": 0.0, "uncertain": -1.0}
-
 
 @dataclass(frozen=True)
 class ErrorCase:
@@ -111,7 +109,7 @@ def label_codes(report: Any, findings: Iterable[str]) -> dict[str, float]:
     out = {}
     for f in findings:
         value = report[f]
-        out[f] = math.nan if value is None else _CODES[str(getattr(value, "value", value)).lower()]
+        out[f] = code_of(getattr(value, "value", value))
     return out
 
 
@@ -187,8 +185,8 @@ def _collect_errors(
                 predicted = "normal" if p[i] else "not normal"
                 texts = pols = rules = sents = ()
             else:
-                code = pred.at[rid, col]
-                predicted = None if math.isnan(code) else {1.0: "positive", 0.0: "negative", -1.0: "uncertain"}[code]
+                label = label_of(pred.at[rid, col])
+                predicted = None if label is None else label.value
                 texts, pols, rules, sents = _evidence(report, col)
             errors.append(
                 ErrorCase(

@@ -14,6 +14,8 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..types import LABEL_CODES
+
 __all__ = [
     "THREE_WAY_CLASSES",
     "UNCERTAIN_AS",
@@ -31,7 +33,7 @@ __all__ = [
 UNCERTAIN_AS: tuple[str, ...] = ("negative", "positive")
 
 #: The classes of three-way scoring, as the CheXpert papers report them.
-THREE_WAY_CLASSES: dict[str, float] = {"positive": 1.0, "negative": 0.0, "uncertain": -1.0}
+THREE_WAY_CLASSES: dict[str, float] = {label.value: code for label, code in LABEL_CODES.items()}
 
 
 def _ratio(num: float, den: float) -> float:
