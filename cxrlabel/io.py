@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator
 
+from .columns import ID_COLUMN_GUESSES, TEXT_COLUMN_GUESSES, pick_column
 from .errors import InputError
 from .types import FINDINGS
 
@@ -32,8 +33,8 @@ __all__ = ["OUTPUT_COLUMNS", "ReportRecord", "decode_bytes", "read_reports", "wr
 
 OUTPUT_COLUMNS: tuple[str, ...] = ("id", *FINDINGS, "No Finding")
 
-_TEXT_NAMES = ("report", "reports", "text", "report_text", "impression", "findings", "report impression", "note")
-_ID_NAMES = ("id", "report_id", "study_id", "studyid", "filename", "file", "uid", "accession")
+# Kept for cxrlabel.batch until it imports TEXT_COLUMN_GUESSES from cxrlabel.columns.
+_TEXT_NAMES = TEXT_COLUMN_GUESSES
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ def decode_bytes(data: bytes, *, source: str, encoding: str = "utf-8") -> str:
 
 def _looks_like_header(cell: str) -> bool:
     c = cell.strip().lower()
-    return c in _TEXT_NAMES or (len(c) <= 40 and "." not in c and len(c.split()) <= 3 and c.replace(" ", "_").isidentifier())
+    return c in TEXT_COLUMN_GUESSES or (len(c) <= 40 and "." not in c and len(c.split()) <= 3 and c.replace(" ", "_").isidentifier())
 
 
 def _read_csv(text: str, source: str, *, column: str | None, id_column: str | None, header: bool | None) -> Iterator[ReportRecord]:
@@ -85,25 +86,18 @@ def _read_csv(text: str, source: str, *, column: str | None, id_column: str | No
             yield ReportRecord(str(n), r[0])
         return
     names = [h.strip() for h in rows[0]]
-    lower = [h.lower() for h in names]
 
     def pick(wanted: str | None, candidates: tuple[str, ...], what: str) -> int | None:
-        if wanted is not None:
-            if wanted in names:
-                return names.index(wanted)
-            if wanted.lower() in lower:
-                return lower.index(wanted.lower())
+        found = pick_column(names, wanted, candidates)
+        if found is None and wanted is not None:
             raise InputError(
                 f"{source}: no {what} column {wanted!r}; the columns are: {', '.join(names)}",
                 code="I205",
             )
-        for c in candidates:
-            if c in lower:
-                return lower.index(c)
-        return None
+        return None if found is None else names.index(str(found))
 
-    id_idx = pick(id_column, _ID_NAMES, "id")
-    text_idx = pick(column, _TEXT_NAMES, "text")
+    id_idx = pick(id_column, ID_COLUMN_GUESSES, "id")
+    text_idx = pick(column, TEXT_COLUMN_GUESSES, "text")
     if text_idx is None:
         others = [k for k in range(len(names)) if k != id_idx]
         if len(others) == 1:

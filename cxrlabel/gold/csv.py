@@ -17,14 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..columns import ID_COLUMN_GUESSES, TEXT_COLUMN_GUESSES, pick_column
 from ..errors import GoldError
 from ..types import CODE_LABELS, FINDINGS, LABEL_CODES
 from .goldset import GoldSet
 
 __all__ = ["TEXT_COLUMN_GUESSES", "ID_COLUMN_GUESSES", "load_gold_csv", "parse_label"]
-
-TEXT_COLUMN_GUESSES = ("text", "report", "reports", "report_text", "findings_impression")
-ID_COLUMN_GUESSES = ("id", "report_id", "study_id", "filename", "uid")
 
 _WORDS = {label.value: code for label, code in LABEL_CODES.items()}
 _NUMBERS = {code: code for code in CODE_LABELS}
@@ -58,18 +56,13 @@ def parse_label(value: object) -> float:
 
 
 def _pick_column(columns: list[str], wanted: str | None, guesses: tuple[str, ...], what: str, path: Path) -> str | None:
-    if wanted is not None:
-        if wanted in columns:
-            return wanted
+    found = pick_column(columns, wanted, guesses)
+    if found is None and wanted is not None:
         raise GoldError(
             f"{path}: no {what} column {wanted!r}; the columns are: {', '.join(map(repr, columns))}",
             code="G510",
         )
-    lowered = {str(c).casefold(): c for c in columns}
-    for g in guesses:
-        if g in lowered:
-            return lowered[g]
-    return None
+    return None if found is None else str(found)
 
 
 def load_gold_csv(
