@@ -15,8 +15,8 @@ from 0) as compact JSON (tokens and edges as arrays).
 parses only the misses in one batch, stores them, and returns the sentences in order — the
 labeler needs no change (``Labeler(parser=CachedParser(SpacyParser(), ParseCache(path)))``).
 
-Default location: ``$CXRLABEL_CACHE_DIR/parses.sqlite`` when that variable is set, else
-``platformdirs.user_cache_dir("cxrlabel")/parses.sqlite``.
+Default location: ``parses.sqlite`` in the cache folder (:func:`cxrlabel.paths.cache_dir`:
+``$CXRLABEL_CACHE_DIR`` when that variable is set, else the user cache folder).
 """
 
 from __future__ import annotations
@@ -32,25 +32,19 @@ from typing import Any, Iterable, Iterator
 
 from .errors import InputError
 from .parsers.base import Parser
+from .paths import CACHE_ENV, cache_dir
 from .types import Edge, Sentence, Token
 
-__all__ = ["CACHE_ENV", "CacheError", "CachedParser", "CacheInfo", "ParseCache", "default_cache_path"]
+__all__ = ["CACHE_ENV", "CacheError", "CachedParser", "CacheInfo", "ParseCache", "cache_dir", "default_cache_path"]
 
-#: Environment variable naming the cache folder.
-CACHE_ENV = "CXRLABEL_CACHE_DIR"
 _FILE = "parses.sqlite"
 _SCHEMA = 1
 _CHUNK = 500  # sqlite's default limit on host parameters is 999 (older builds)
 
 
 def default_cache_path() -> Path:
-    """``$CXRLABEL_CACHE_DIR/parses.sqlite``, else the user cache dir's ``parses.sqlite``."""
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env).expanduser() / _FILE
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("cxrlabel")) / _FILE
+    """``parses.sqlite`` in the cache folder (:func:`cxrlabel.paths.cache_dir`)."""
+    return cache_dir() / _FILE
 
 
 def cache_key(parser_name: str, parser_version: str, text: str) -> str:

@@ -145,7 +145,7 @@ def test_real_labeler_scores_a_user_gold_csv(gold_csv):
 
 def test_openi_without_reports_or_network_says_where_to_put_the_tarball(keyword_labeler, tmp_path, monkeypatch):
     monkeypatch.delenv("CXRLABEL_OPENI_REPORTS", raising=False)
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("CXRLABEL_CACHE_DIR", str(tmp_path))
     r = run("--gold", "openi", "--no-download", "-q")
     assert r.exit_code == 2
     assert "G501" in r.stderr and "--reports" in r.stderr and str(tmp_path) in r.stderr

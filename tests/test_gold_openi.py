@@ -175,6 +175,7 @@ def test_env_var_is_used_when_no_path_is_given(tmp_path, monkeypatch):
 
 def test_cached_copy_is_found_and_absence_says_where_to_put_the_file(tmp_path, monkeypatch):
     monkeypatch.delenv("CXRLABEL_OPENI_REPORTS", raising=False)
+    monkeypatch.delenv("CXRLABEL_CACHE_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     with pytest.raises(GoldError) as exc:
         locate_reports(download=False)

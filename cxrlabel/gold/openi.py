@@ -7,7 +7,7 @@ the set the ChestX-ray8/NegBio authors scored. The test split is NegBio's ``open
 (771 ids, public domain), shipped as package data.
 
 Where the tarball is looked for, in order: an explicit path, ``$CXRLABEL_OPENI_REPORTS``, the
-user cache (``platformdirs.user_cache_dir("cxrlabel")/openi/``), the copy inside an installed
+cache folder (``openi/`` in :func:`cxrlabel.paths.cache_dir`), the copy inside an installed
 ``torchxrayvision``, and finally a download from NLM checked against its sha256.
 """
 
@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import GoldError
+from ..paths import cache_dir
 from ..types import FINDINGS
 from .goldset import GoldSet
 from .mesh import GOLD_COLUMNS, derive_labels
@@ -96,10 +97,9 @@ class OpenIReport:
 
 
 def cache_path() -> Path:
-    """Where the tarball is cached: ``<user cache>/cxrlabel/openi/NLMCXR_reports.tgz``."""
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("cxrlabel")) / "openi" / OPENI_FILENAME
+    """Where the tarball is kept: ``openi/NLMCXR_reports.tgz`` in the cache folder
+    (:func:`cxrlabel.paths.cache_dir`, so ``$CXRLABEL_CACHE_DIR`` moves it too)."""
+    return cache_dir() / "openi" / OPENI_FILENAME
 
 
 def _torchxrayvision_copy() -> Path | None:
