@@ -5,11 +5,12 @@ so a batch job that is re-run after a grammar or ontology change can reuse every
 cache is a single sqlite file (WAL journal, busy timeout) that several worker processes may
 read and write at once.
 
-Key: ``sha256(parser name \\0 parser version \\0 sentence text)``. A parser's ``version``
-already names its library, its model and the normalization version
+Key: ``sha256(parser name \\0 parser version \\0 value format \\0 sentence text)``. A parser's
+``version`` already names its library, its model and the normalization version
 (see :attr:`cxrlabel.parsers.spacy.SpacyParser.version`), so a new model or a new
-normalization never reads an old parse. Value: the sentence relative to its own text (offsets
-from 0) as compact JSON (tokens and edges as arrays).
+normalization never reads an old parse. Value: the sentence's own serialisation
+(:meth:`~cxrlabel.types.Sentence.to_dict`) relative to its own text (offsets from 0), as
+compact JSON; :func:`decode` places it back in a report.
 
 :class:`CachedParser` wraps any :class:`~cxrlabel.parsers.Parser`: it looks every text up,
 parses only the misses in one batch, stores them, and returns the sentences in order — the
@@ -31,14 +32,18 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from .errors import InputError
-from .parsers.base import Parser
+from .parsers.base import Parser, parse_placed
 from .paths import CACHE_ENV, cache_dir
-from .types import Edge, Sentence, Token
+from .types import Sentence
 
 __all__ = ["CACHE_ENV", "CacheError", "CachedParser", "CacheInfo", "ParseCache", "cache_dir", "default_cache_path"]
 
 _FILE = "parses.sqlite"
-_SCHEMA = 1
+_SCHEMA = 1  # the table layout; the value format is part of the key
+# The value format, part of every key: a new format never reads a value of an old one.
+# 1: [text, tokens without i, edges]; 2: Sentence.to_dict() less its placement.
+_FORMAT = 2
+_PLACEMENT = ("start", "end", "index", "section")
 _CHUNK = 500  # sqlite's default limit on host parameters is 999 (older builds)
 
 
@@ -48,30 +53,33 @@ def default_cache_path() -> Path:
 
 
 def cache_key(parser_name: str, parser_version: str, text: str) -> str:
-    """The cache key of one sentence text for one parser build."""
-    return hashlib.sha256(f"{parser_name}\0{parser_version}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+    """The cache key of one sentence text for one parser build (and this value format)."""
+    key = f"{parser_name}\0{parser_version}\0{_FORMAT}\0{text}"
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _moved(tokens: list[list[Any]], by: int) -> list[list[Any]]:
+    return [[i, tx, lm, tg, ps, s + by, e + by] for i, tx, lm, tg, ps, s, e in tokens]
 
 
 def encode(sentence: Sentence) -> str:
-    """``sentence`` relative to its own start, as compact JSON."""
-    off = sentence.start
-    toks = [[t.text, t.lemma, t.tag, t.pos, t.start - off, t.end - off] for t in sentence.tokens]
-    edges = [[e.head, e.rel, e.dep] for e in sentence.edges]
-    return json.dumps([sentence.text, toks, edges], ensure_ascii=False, separators=(",", ":"))
+    """:meth:`Sentence.to_dict <cxrlabel.types.Sentence.to_dict>` of ``sentence`` relative to
+    its own start, without its place in the report (``start``, ``end``, ``index``, ``section``),
+    as compact JSON: a parse depends on the sentence text only."""
+    d = sentence.to_dict()
+    d["tokens"] = _moved(d["tokens"], -sentence.start)
+    for k in _PLACEMENT:
+        del d[k]
+    return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
 
 
 def decode(value: str, offset: int = 0, index: int = 0, section: str | None = None) -> Sentence:
-    """A stored sentence placed at ``offset`` in its report (one graph build)."""
-    text, toks, edges = json.loads(value)
-    return Sentence(
-        text=text,
-        tokens=tuple(Token(i, tx, lm, tg, ps, s + offset, e + offset) for i, (tx, lm, tg, ps, s, e) in enumerate(toks)),
-        edges=tuple(Edge(h, r, d) for h, r, d in edges),
-        start=offset,
-        end=offset + len(text),
-        index=index,
-        section=section,
-    )
+    """A stored sentence placed at ``offset`` in its report, through
+    :meth:`Sentence.from_dict <cxrlabel.types.Sentence.from_dict>` (one graph build)."""
+    d = json.loads(value)
+    d["tokens"] = _moved(d["tokens"], offset)
+    d.update(start=offset, end=offset + len(d["text"]), index=index, section=section)
+    return Sentence.from_dict(d)
 
 
 class CacheError(InputError):
@@ -257,15 +265,4 @@ class CachedParser:
         return iter(out)  # type: ignore[arg-type]
 
     def _parse(self, items: list[tuple[str, int, int, str | None]]) -> list[Sentence]:
-        fast = getattr(self.parser, "parse_spans", None)
-        if callable(fast):
-            got = list(fast(items))
-        else:
-            got = [s.shifted(off, index=idx, section=sec) for s, (_, off, idx, sec) in zip(self.parser.parse([i[0] for i in items]), items)]
-        if len(got) != len(items):
-            from .errors import ParserError
-
-            raise ParserError(
-                f"parser {self.name!r} returned {len(got)} sentences for {len(items)} texts", code="P304"
-            )
-        return got
+        return parse_placed(self.parser, items)

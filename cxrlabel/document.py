@@ -23,8 +23,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
-from .errors import CxrlabelError, InputError, ParserError
-from .parsers.base import Parser
+from .errors import CxrlabelError, InputError
+from .parsers.base import Parser, parse_placed
 from .sections import Section, select_sections
 from .sentences import sentence_spans
 from .types import Sentence
@@ -179,16 +179,7 @@ def parse_reports(
 
 def _placed(parser: Parser, items: list[tuple[SentenceSpan, int]]) -> list[Sentence]:
     """Parse ``items`` and place each Sentence in its report (offset, index, section)."""
-    fast = getattr(parser, "parse_spans", None)
-    if callable(fast):
-        return list(fast([(s.text, s.start, k, s.section) for s, k in items]))
-    got = list(parser.parse([s.text for s, _ in items]))
-    if len(got) != len(items):
-        raise ParserError(
-            f"parser {getattr(parser, 'name', parser)!r} returned {len(got)} sentences for {len(items)} texts",
-            code="P304",
-        )
-    return [g.shifted(s.start, index=k, section=s.section) for g, (s, k) in zip(got, items)]
+    return parse_placed(parser, [(s.text, s.start, k, s.section) for s, k in items])
 
 
 def _parse_spans(items: list[tuple[SentenceSpan, int]], parser: Parser) -> list[Sentence | str]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Protocol, runtime_checkable
+from typing import Any, Iterable, Iterator, Protocol, Sequence, runtime_checkable
 
+from ..errors import ParserError
 from ..types import Sentence
 
-__all__ = ["Parser", "get_parser"]
+__all__ = ["Parser", "SpanItem", "get_parser", "parse_placed"]
+
+#: A sentence to parse and where it goes: ``(text, offset in the report, index, section)``.
+SpanItem = tuple[str, int, int, "str | None"]
 
 
 @runtime_checkable
@@ -35,3 +39,25 @@ def get_parser(name: str | Parser = "spacy", **options: Any) -> Parser:
 
     factory = parsers.get(name)
     return factory(**options)
+
+
+def parse_placed(parser: Parser, items: Sequence[SpanItem]) -> list[Sentence]:
+    """Parse ``items`` and place each Sentence in its report (offsets, index, section).
+
+    A parser with ``parse_spans(items)`` (the spaCy backend, :class:`~cxrlabel.cache.CachedParser`)
+    places its sentences itself, which saves building each graph twice; any other is called
+    through ``parse`` and its sentences are shifted. Either way one Sentence per item comes back,
+    or :class:`~cxrlabel.errors.ParserError` ``P304``.
+    """
+    items = list(items)
+    fast = getattr(parser, "parse_spans", None)
+    placed = callable(fast)
+    got = list(fast(items) if placed else parser.parse([text for text, _, _, _ in items]))
+    if len(got) != len(items):
+        raise ParserError(
+            f"parser {getattr(parser, 'name', parser)!r} returned {len(got)} sentences for {len(items)} texts",
+            code="P304",
+        )
+    if placed:
+        return got
+    return [s.shifted(off, index=idx, section=sec) for s, (_, off, idx, sec) in zip(got, items)]
