@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .errors import InputError
+from .errors import CacheError
 from .parsers.base import Parser, parse_placed
 from .paths import CACHE_ENV, cache_dir
 from .types import Sentence
@@ -80,12 +80,6 @@ def decode(value: str, offset: int = 0, index: int = 0, section: str | None = No
     d["tokens"] = _moved(d["tokens"], offset)
     d.update(start=offset, end=offset + len(d["text"]), index=index, section=section)
     return Sentence.from_dict(d)
-
-
-class CacheError(InputError):
-    """The parse cache file cannot be opened or is not a cxrlabel parse cache (``I290``)."""
-
-    default_code = "I290"
 
 
 @dataclass(frozen=True)

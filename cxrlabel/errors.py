@@ -5,6 +5,7 @@
     CxrlabelError                 (code "E000" unless given)
     ├── RuleError                 R1xx  a rule file or path is malformed (file:line:col + caret)
     ├── InputError                I2xx  bad report text, CSV, bytes, arguments
+    │   └── CacheError            I29x  the parse cache file cannot be opened or used
     ├── ParserError               P3xx  a parser backend failed on input
     │   └── ModelNotFoundError    P301  a model or extra is not installed (says what to install)
     ├── OntologyError             O4xx  the ontology files or the concept index
@@ -22,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "CacheError",
     "CxrlabelError",
     "GoldError",
     "InputError",
@@ -95,6 +97,13 @@ class InputError(CxrlabelError):
     """Bad input: unreadable bytes, an empty or malformed CSV, a wrong argument."""
 
     default_code = "I200"
+
+
+class CacheError(InputError):
+    """The parse cache file cannot be opened or is not a cxrlabel parse cache (``I290``);
+    the message says to pass another ``--cache PATH``, clear it, or use ``--no-cache``."""
+
+    default_code = "I290"
 
 
 class ParserError(CxrlabelError):
