@@ -15,6 +15,7 @@ from typing import Iterable, Iterator
 
 from ..errors import InputError
 from ..types import Edge, Sentence, Token
+from .normalize import NORMALIZATION_VERSION, normalize
 
 __all__ = ["ConlluParser", "read_conllu"]
 
@@ -112,8 +113,6 @@ def read_conllu(text: str, *, scheme: str = "canonical", source: str = "<conllu>
     for idx, (first, block) in enumerate(_blocks(text)):
         s = _parse_block(block, first, source)
         if scheme != "canonical":
-            from .normalize import normalize
-
             s = normalize(s, scheme)
         out.append(Sentence(text=s.text, tokens=s.tokens, edges=s.edges, start=0, end=len(s.text), index=idx))
     return out
@@ -131,7 +130,10 @@ class ConlluParser:
 
     @property
     def version(self) -> str:
-        return f"conllu-{self.scheme}-1"
+        """Keys the parse cache: the scheme, this reader's version and the normalization
+        version (as the spaCy and stanza backends do), so a normalization change never
+        serves a stale parse."""
+        return f"conllu-{self.scheme}-1-norm{NORMALIZATION_VERSION}"
 
     def parse(self, texts: Iterable[str]) -> Iterator[Sentence]:
         for text in texts:
