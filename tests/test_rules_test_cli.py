@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from cxrlabel.cli import main
 from cxrlabel.rules import default_rules, load_pack, load_rules
 from cxrlabel.rules.packs import grammar_dir
-from cxrlabel.rules.testing import load_source, merge_rules, run_rule_tests, shipped_sources
+from cxrlabel.rules.packs import load_source, merge_rules
+from cxrlabel.rules_testing import run_rule_tests, shipped_sources
 
 
 def _rule_file(tmp_path: Path, body: str) -> Path:

@@ -1,5 +1,5 @@
 """``cxrlabel rules test [FILE_OR_PACK ...]``: run rules' examples through the full labeler
-(a thin wrapper over :func:`cxrlabel.rules.testing.run_rule_tests`; registered on the
+(a thin wrapper over :func:`cxrlabel.rules_testing.run_rule_tests`; registered on the
 ``rules`` group in :mod:`cxrlabel.cli.rules`)."""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def test_cmd(sources: tuple[str, ...], parser: str, only: bool, strict: bool, fa
     Exit 1 if any example fails. An example whose own rule did not decide a mention is a warning
     (another rule may rightly decide first); --strict makes it a failure.
     """
-    from ..rules.testing import run_rule_tests
+    from ..rules_testing import run_rule_tests
 
     results = run_rule_tests(list(sources) or None, parser=parser, only=only)
     if as_json:

@@ -19,6 +19,7 @@ import pandas as pd
 from ..errors import CxrlabelError
 from ..types import code_of, label_of
 from .goldset import GoldSet
+from .loading import load_gold
 from .metrics import (
     Averaged,
     Scores,
@@ -219,17 +220,15 @@ def evaluate(
 
     ``split`` is ``all``, ``dev`` or ``test``; ``uncertain_as`` says whether uncertain labels count
     as negative (default: the paper drops uncertain mentions) or positive in binary scoring.
-    ``labeler`` defaults to ``cxrlabel.Labeler()``; ``gold_options`` go to :func:`load_gold`.
+    ``labeler`` defaults to a new :class:`~cxrlabel.labeler.Labeler`; ``gold_options`` go to :func:`load_gold`.
     """
-    from . import load_gold
-
     if uncertain_as not in ("negative", "positive"):
         raise ValueError(f"uncertain_as must be 'negative' or 'positive', not {uncertain_as!r}")
     gs = load_gold(gold, **gold_options).split(split)
     if labeler is None:
-        import cxrlabel
+        from ..labeler import Labeler  # loads the parser and rules only when none is given
 
-        labeler = cxrlabel.Labeler()
+        labeler = Labeler()
     reports, failures = _label_all(labeler, gs.texts, gs.ids, progress, batch_size)
     findings = gs.findings
     rows = [

@@ -6,6 +6,9 @@ exactly the default labeler) or, with ``only``, used alone. Every example is lab
 full pipeline (sections → sentences → parser → concepts → rules → aggregation) and compared
 with what it expects; :class:`RuleTestResult` also says whether the rule under test was among
 the rules that decided a mention — informative, since another rule may rightly decide first.
+
+It sits above the labeler (it builds one per source), so it is not part of :mod:`cxrlabel.rules`,
+which the labeler itself is built on.
 """
 
 from __future__ import annotations
@@ -13,10 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from .examples import ExampleResult, run_examples
-from .packs import PACKS, grammar_dir, load_source, merge_rules
+from .concepts import ConceptFinder
+from .labeler import Labeler
+from .parsers.base import get_parser
+from .rules.examples import ExampleResult, run_examples
+from .rules.packs import PACKS, default_rules, grammar_dir, load_source, merge_rules
 
-__all__ = ["RuleTestResult", "load_source", "merge_rules", "run_rule_tests", "shipped_sources"]
+__all__ = ["RuleTestResult", "run_rule_tests", "shipped_sources"]
 
 
 @dataclass(frozen=True)
@@ -63,11 +69,6 @@ def run_rule_tests(
 ) -> list[RuleTestResult]:
     """Label every example of every rule in ``sources`` (default: every shipped grammar file)
     with a full :class:`~cxrlabel.Labeler`; one result per example, in file order."""
-    from ..concepts import ConceptFinder
-    from ..labeler import Labeler
-    from ..parsers.base import get_parser
-    from .packs import default_rules
-
     sources = list(sources) if sources else shipped_sources()
     loaded = [(s, load_source(s)) for s in sources]  # every file is read before any parsing
     parser_obj = get_parser(parser) if isinstance(parser, str) else parser
