@@ -23,11 +23,11 @@ from .types import FINDINGS, OTHER
 
 __all__ = [
     "NORMAL",
+    "ConceptPattern",
     "Entry",
     "Finding",
     "Ontology",
     "OtherConcept",
-    "Pattern",
     "load_ontology",
     "normalize_phrase",
 ]
@@ -62,10 +62,11 @@ class Entry:
 
 
 @dataclass(frozen=True)
-class Pattern:
-    """A gapped variant: ``elements`` are sets of accepted words; an ``int`` is a gap of up to
-    that many tokens (``...`` is :data:`MAX_GAP`, ``...N`` is N, at most 8). Elements written
-    in ``[brackets]`` are the mention's span; the others are context that must match."""
+class ConceptPattern:
+    """A gapped synonym variant of a concept (not a rule's :class:`cxrlabel.rules.Pattern`):
+    ``elements`` are sets of accepted words; an ``int`` is a gap of up to that many tokens
+    (``...`` is :data:`MAX_GAP`, ``...N`` is N, at most 8). Elements written in ``[brackets]``
+    are the mention's span; the others are context that must match."""
 
     source: str
     finding: str
@@ -74,7 +75,7 @@ class Pattern:
     focus: frozenset[int] = frozenset()  # element indices in [brackets]; empty: all
 
     @classmethod
-    def parse(cls, source: str, finding: str, cui: str, where: str) -> Pattern:
+    def parse(cls, source: str, finding: str, cui: str, where: str) -> ConceptPattern:
         elements: list[frozenset[str] | int] = []
         focus: set[int] = set()
         for part in source.split():
@@ -97,6 +98,10 @@ class Pattern:
             raise OntologyError(f"{where}: pattern {source!r} is empty or ends with a gap", code="O403")
         return cls(source, finding, cui, tuple(elements), frozenset(focus))
 
+
+
+#: Deprecated alias of :class:`ConceptPattern` (the old name collided with the rules' ``Pattern``).
+Pattern = ConceptPattern
 
 @dataclass(frozen=True)
 class Finding:
@@ -168,15 +173,15 @@ class Ontology:
             for t in o.terms:
                 yield Entry(normalize_phrase(t), o.cui, NORMAL)
 
-    def patterns(self) -> list[Pattern]:
+    def patterns(self) -> list[ConceptPattern]:
         """Every gapped pattern, parsed."""
         out = []
         for f in self.findings.values():
-            out += [Pattern.parse(p, f.name, f.cui, f"findings.yaml:{f.name}") for p in f.patterns]
+            out += [ConceptPattern.parse(p, f.name, f.cui, f"findings.yaml:{f.name}") for p in f.patterns]
         for o in self.other:
-            out += [Pattern.parse(p, OTHER, o.cui, f"other.yaml:{o.name}") for p in o.patterns]
+            out += [ConceptPattern.parse(p, OTHER, o.cui, f"other.yaml:{o.name}") for p in o.patterns]
         for o in self.normal:
-            out += [Pattern.parse(p, NORMAL, o.cui, f"normal.yaml:{o.name}") for p in o.patterns]
+            out += [ConceptPattern.parse(p, NORMAL, o.cui, f"normal.yaml:{o.name}") for p in o.patterns]
         return out
 
 

@@ -46,7 +46,7 @@ __all__ = [
     "load_openi",
     "load_testset_ids",
     "locate_reports",
-    "read_reports",
+    "read_openi_reports",
 ]
 
 OPENI_URL = "https://openi.nlm.nih.gov/imgs/collections/NLMCXR_reports.tgz"
@@ -211,8 +211,11 @@ def _xml_sort_key(name: str) -> tuple[int, str]:
     return (int(m.group(1)) if m else sys.maxsize, name)
 
 
-def read_reports(path: str | os.PathLike[str]) -> list[OpenIReport]:
-    """Every report in the tarball (or a folder of XML files), ordered by report number."""
+def read_openi_reports(path: str | os.PathLike[str]) -> list[OpenIReport]:
+    """Every report in the tarball (or a folder of XML files), ordered by report number.
+
+    (Named apart from :func:`cxrlabel.io.read_reports`, which reads CSV/text input for
+    ``cxrlabel label``; the old name ``read_reports`` here is a deprecated alias.)"""
     path = Path(path)
     items: list[tuple[str, bytes]] = []
     if path.is_dir():
@@ -232,6 +235,10 @@ def read_reports(path: str | os.PathLike[str]) -> list[OpenIReport]:
         raise GoldError(f"{path}: no OpenI report XML files found", code="G503")
     items.sort(key=lambda it: _xml_sort_key(it[0]))
     return [parse_report_xml(data, name) for name, data in items]
+
+
+#: Deprecated alias of :func:`read_openi_reports`.
+read_reports = read_openi_reports
 
 
 def load_testset_ids(path: str | os.PathLike[str] | None = None) -> frozenset[str]:
@@ -260,7 +267,7 @@ def load_openi(
     By default only reports with images are kept (3,851, as in the paper); Hernia is annotated
     but left out of the averages (see ``notes``).
     """
-    parsed = read_reports(locate_reports(reports, download=download))
+    parsed = read_openi_reports(locate_reports(reports, download=download))
     if with_images_only:
         parsed = [r for r in parsed if r.images]
     ids = tuple(r.id for r in parsed)
