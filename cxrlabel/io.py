@@ -68,7 +68,7 @@ def _read_csv(text: str, source: str, *, column: str | None, id_column: str | No
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as err:
-        raise InputError(f"{source}: malformed CSV: {err}", code="I202") from None
+        raise InputError(f"{source}: malformed CSV: {err}", code="I240") from None
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
         return

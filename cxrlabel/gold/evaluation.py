@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import CxrlabelError
+from ..errors import CxrlabelError, GoldError
 from ..types import code_of, label_of
 from .goldset import GoldSet
 from .loading import load_gold
@@ -138,7 +138,7 @@ def _label_all(labeler: Any, texts: Sequence[str], ids: Sequence[str], progress:
                 one_by_one(lo, hi)
             else:
                 if len(batch) != hi - lo:
-                    raise CxrlabelError(
+                    raise GoldError(
                         f"label_many returned {len(batch)} results for {hi - lo} texts", code="G530"
                     )
                 results[lo:hi] = batch
