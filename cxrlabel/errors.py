@@ -15,7 +15,8 @@
     └── VisionError               V8xx  cxrlabel_vision data, checkpoints, arguments
 
 Codes are strings such as ``"R101"``; ``str(err)`` starts with ``error[CODE]`` (rule errors
-put ``file:line:col:`` in front, the way compilers do).
+put ``file:line:col:`` in front, the way compilers do). Every code, with its class and meaning,
+is a row of :data:`cxrlabel.codes.CODES`.
 """
 
 from __future__ import annotations
