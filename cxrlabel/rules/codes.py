@@ -52,7 +52,7 @@ CODES: dict[str, str] = {
     "R150": "an example names an unknown finding",
     "R151": "an example expects an invalid label (use negative, uncertain or positive)",
     # R16x: rule packs
-    "R160": "unknown rule pack",
+    "R160": "retired: an unknown rule pack is X701 now, like every unknown plugin name",
     "R161": "duplicate rule id across the files of a pack or matcher",
     # R17x: the scope form (scope:)
     "R170": "'scope:' is not a mapping, or has an unknown key",
