@@ -110,9 +110,9 @@ def test_list_grammars_shows_an_installed_plugin_pack_with_its_distribution(plug
 
 
 def test_list_rejects_an_unknown_kind_naming_the_valid_ones() -> None:
-    out = cxrlabel("list", "models")
+    out = cxrlabel("list", "nosuch")
     assert out.returncode == 2
-    for kind in ("grammars", "parsers", "gold", "policies"):
+    for kind in ("grammars", "parsers", "gold", "policies", "commands", "models"):
         assert kind in out.stderr
 
 
@@ -121,11 +121,11 @@ def test_list_rejects_an_unknown_kind_naming_the_valid_ones() -> None:
     [
         (["label", "-", "--parser", "nosuch"], "X701", ["spacy", "stanza", "conllu"]),
         (["label", "-", "--policy", "nosuch"], "X701", ["default", "positive-first"]),
-        (["label", "-", "--grammars", "nosuch"], "R160", ["clinical", "differential", "table6"]),
+        (["label", "-", "--grammars", "nosuch"], "X701", ["chexpert", "clinical", "differential", "likelihood", "table6"]),
         (["eval", "--gold", "nosuch"], "X701", ["openi"]),
     ],
 )
-def test_unknown_plugin_name_fails_listing_the_available_names(args: list[str], code: str, names: list[str]) -> None:
+def test_unknown_plugin_name_fails_with_x701_listing_the_available_names(args: list[str], code: str, names: list[str]) -> None:
     out = cxrlabel(*args)
     assert out.returncode != 0
     assert f"error[{code}]" in out.stderr
