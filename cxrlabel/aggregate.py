@@ -63,13 +63,10 @@ NEGATIVE_FIRST = Policy(
     "any negated mention wins (for reports whose impression corrects the findings)",
 )
 
-for _p in (POSITIVE_FIRST, UNCERTAIN_FIRST, NEGATIVE_FIRST):
-    policies.register(_p.name, _p)
-policies.register("default", POSITIVE_FIRST)
-
 
 def get_policy(policy: str | Policy = "default") -> Policy:
-    """A policy by registry name (``default``, ``positive-first``, ... or a plugin's)."""
+    """A policy by name in :data:`cxrlabel.registry.policies` (``default``, ``positive-first``,
+    ... or a plugin's); an unknown name raises :class:`~cxrlabel.errors.PluginError` ``X701``."""
     if isinstance(policy, Policy):
         return policy
     return policies.get(policy)

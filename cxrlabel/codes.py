@@ -96,7 +96,7 @@ _R = {
     "R150": "an example names an unknown finding",
     "R151": "an example expects an invalid label (use negative, uncertain or positive)",
     # R16x: rule packs
-    "R160": "unknown rule pack",
+    "R160": "retired: an unknown rule pack is X701 now, like every unknown plugin name",
     "R161": "duplicate rule id across the files of a pack or matcher",
     # R17x: the scope form (scope:)
     "R170": "'scope:' is not a mapping, or has an unknown key",
@@ -187,7 +187,7 @@ _X = {
 
 _V = {
     "V800": "a vision error without a more specific code",
-    "V801": "an unknown model architecture",
+    "V801": "retired: an unknown model architecture is X701 now, like every unknown plugin name",
     "V802": "a --weights file that is missing or does not fit the backbone",
     "V803": "an output stride other than 8, 16 or 32",
     "V810": "a label table that cannot be used",

@@ -138,7 +138,9 @@ class LabelerError(CxrlabelError):
 
 
 class PluginError(CxrlabelError, LookupError):
-    """An unknown plugin name; the message lists the available ones."""
+    """An unknown name of any kind in :mod:`cxrlabel.registry` (parser backend, rule pack, gold
+    standard, policy, command, vision model): ``X701``, whose message names the kind and lists
+    the available names."""
 
     default_code = "X700"
 

@@ -19,7 +19,6 @@ from cxrlabel.errors import VisionError
 from cxrlabel.types import FINDINGS
 
 from .pooling import LSEPool2d
-from .registry import register_model
 
 __all__ = ["LSENet", "load_backbone_weights"]
 
@@ -133,25 +132,21 @@ def _resnet(arch: str, num_classes: int, weights: str | None, output_stride: int
     return LSENet(body, net.fc.in_features, num_classes, transition_dim, r)
 
 
-@register_model
 def resnet18(num_classes: int = 14, weights: str | None = None, **kw: Any) -> LSENet:
     """LSE network on ResNet-18 (512 backbone channels): cheap runs and CPU tests."""
     return _resnet("resnet18", num_classes, weights, **kw)
 
 
-@register_model
 def resnet34(num_classes: int = 14, weights: str | None = None, **kw: Any) -> LSENet:
     """LSE network on ResNet-34 (512 backbone channels)."""
     return _resnet("resnet34", num_classes, weights, **kw)
 
 
-@register_model
 def resnet50(num_classes: int = 14, weights: str | None = None, **kw: Any) -> LSENet:
     """The paper's network: ResNet-50 (2048 backbone channels)."""
     return _resnet("resnet50", num_classes, weights, **kw)
 
 
-@register_model
 def densenet121(num_classes: int = 14, weights: str | None = None, output_stride: int = 32,
                 transition_dim: int = 1024, r: float = 10.0) -> LSENet:
     """LSE network on DenseNet-121 (1024 backbone channels), as in CheXNet-style models."""

@@ -3,8 +3,9 @@
 A tiny third-party package (``cxrplug_demo``) is written into a temp folder together with a
 ``*.dist-info`` holding its ``entry_points.txt`` — exactly what ``pip install`` leaves in
 site-packages — and put on ``PYTHONPATH`` of a ``cxrlabel`` subprocess. It adds a rule pack
-(``cxrlabel.grammars``: a factory returning rules loaded from YAML) and a gold standard
-(``cxrlabel.gold``: a loader returning a :class:`cxrlabel.gold.GoldSet`).
+(``cxrlabel.grammars``: a factory returning rules loaded from YAML), a gold standard
+(``cxrlabel.gold``: a loader returning a :class:`cxrlabel.gold.GoldSet`), a subcommand
+(``cxrlabel.commands``: a click command) and a vision model (``cxrlabel.models``: a factory).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from pathlib import Path
 import pytest
 
 PLUGIN_MODULE = '''
-"""A demo cxrlabel plugin: one rule pack and one gold standard."""
+"""A demo cxrlabel plugin: a rule pack, a gold standard, a subcommand and a vision model."""
+import click
 import pandas as pd
 
 from cxrlabel.gold import GoldSet
@@ -50,6 +52,22 @@ def demo_gold():
         index=list(ids),
     )
     return GoldSet(name="demo-gold", ids=ids, texts=texts, labels=labels)
+
+
+@click.command("demo-hello")
+@click.argument("who")
+def demo_cmd(who):
+    """Greet WHO (a demo subcommand)."""
+    click.echo(f"hello {who}")
+
+
+def demo_net(num_classes=14, weights=None, **kw):
+    import torch
+
+    from cxrlabel_vision import LSENet
+
+    body = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, stride=4, padding=1), torch.nn.ReLU())
+    return LSENet(body, 8, num_classes, transition_dim=4)
 '''
 
 ENTRY_POINTS = """\
@@ -58,6 +76,12 @@ demo-pack = cxrplug_demo:demo_rules
 
 [cxrlabel.gold]
 demo-gold = cxrplug_demo:demo_gold
+
+[cxrlabel.commands]
+demo-hello = cxrplug_demo:demo_cmd
+
+[cxrlabel.models]
+demo-net = cxrplug_demo:demo_net
 """
 
 
@@ -109,10 +133,34 @@ def test_list_grammars_shows_an_installed_plugin_pack_with_its_distribution(plug
     assert gold.stdout.splitlines() == ["demo-gold\tplugin:cxrplug-demo", "openi\tbuiltin"]
 
 
+def test_a_plugin_adds_a_subcommand_to_cxrlabel(plugin_env: dict[str, str]) -> None:
+    assert "demo-hello" not in cxrlabel("--help").stdout
+    helped = cxrlabel("--help", env=plugin_env)
+    assert helped.returncode == 0, helped.stderr
+    assert "demo-hello" in helped.stdout and "label" in helped.stdout
+    out = cxrlabel("demo-hello", "world", env=plugin_env)
+    assert (out.returncode, out.stdout) == (0, "hello world\n"), out.stderr
+    listed = cxrlabel("list", "commands", env=plugin_env)
+    assert "demo-hello\tplugin:cxrplug-demo" in listed.stdout.splitlines()
+    assert "label\tbuiltin" in listed.stdout.splitlines()
+
+
+def test_a_plugin_model_is_listed_and_built_by_name(plugin_env: dict[str, str]) -> None:
+    pytest.importorskip("torch", reason="the [vision] extra is not installed")
+    listed = cxrlabel("list", "models", env=plugin_env)
+    assert "demo-net\tplugin:cxrplug-demo" in listed.stdout.splitlines()
+    assert "resnet50\tbuiltin" in listed.stdout.splitlines()
+    code = ("import torch; from cxrlabel_vision import create_model, list_models; "
+            "assert 'demo-net' in list_models('demo*'); "
+            "print(tuple(create_model('demo-net', num_classes=3)(torch.zeros(1, 3, 32, 32)).shape))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=plugin_env, timeout=300)
+    assert (out.returncode, out.stdout.strip()) == (0, "(1, 3)"), out.stderr
+
+
 def test_list_rejects_an_unknown_kind_naming_the_valid_ones() -> None:
-    out = cxrlabel("list", "models")
+    out = cxrlabel("list", "nosuch")
     assert out.returncode == 2
-    for kind in ("grammars", "parsers", "gold", "policies"):
+    for kind in ("grammars", "parsers", "gold", "policies", "commands", "models"):
         assert kind in out.stderr
 
 
@@ -121,11 +169,11 @@ def test_list_rejects_an_unknown_kind_naming_the_valid_ones() -> None:
     [
         (["label", "-", "--parser", "nosuch"], "X701", ["spacy", "stanza", "conllu"]),
         (["label", "-", "--policy", "nosuch"], "X701", ["default", "positive-first"]),
-        (["label", "-", "--grammars", "nosuch"], "R160", ["clinical", "differential", "table6"]),
+        (["label", "-", "--grammars", "nosuch"], "X701", ["chexpert", "clinical", "differential", "likelihood", "table6"]),
         (["eval", "--gold", "nosuch"], "X701", ["openi"]),
     ],
 )
-def test_unknown_plugin_name_fails_listing_the_available_names(args: list[str], code: str, names: list[str]) -> None:
+def test_unknown_plugin_name_fails_with_x701_listing_the_available_names(args: list[str], code: str, names: list[str]) -> None:
     out = cxrlabel(*args)
     assert out.returncode != 0
     assert f"error[{code}]" in out.stderr

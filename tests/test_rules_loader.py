@@ -263,10 +263,14 @@ def test_default_rules_load_without_duplicate_ids():
     assert ids and len(ids) == len(set(ids))
 
 
-def test_unknown_pack_lists_the_available_ones():
-    with pytest.raises(RuleError) as err:
+def test_unknown_pack_is_the_registry_error_listing_the_available_ones():
+    from cxrlabel.errors import PluginError
+
+    with pytest.raises(PluginError) as err:
         load_pack("nope")
-    assert err.value.code == "R160" and "table6" in err.value.message
+    assert err.value.code == "X701"
+    assert "rule pack" in err.value.message and "table6" in err.value.message
+    assert "likelihood" in err.value.message and "chexpert" in err.value.message
 
 
 def test_every_shipped_rule_file_is_valid():

@@ -1,58 +1,50 @@
 """The ``cxrlabel`` command line: a click group whose subcommands load lazily.
 
-Each subcommand lives in its own module under ``cxrlabel.cli`` and is a thin wrapper over an
-importable function. stdout carries data; stderr carries progress, logs and errors.
+The subcommands are the ``commands`` kind of :mod:`cxrlabel.registry` (built-ins, and any an
+installed package adds through the ``cxrlabel.commands`` entry-point group); a command's module
+is imported only when that command runs or its help is shown. Each built-in lives in its own
+module under ``cxrlabel.cli`` and is a thin wrapper over an importable function. stdout carries
+data; stderr carries progress, logs and errors.
 """
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import sys
 from typing import Any
 
 import click
 
 from ..errors import CxrlabelError
+from ..registry import commands
 
 __all__ = ["main"]
 
-# name -> "module:attribute" of a click command or group
-COMMANDS: dict[str, str] = {
-    "label": "cxrlabel.cli.label:label_cmd",
-    "explain": "cxrlabel.cli.explain:explain_cmd",
-    "eval": "cxrlabel.cli.eval:eval_cmd",
-    "rules": "cxrlabel.cli.rules:rules_group",
-    "ontology": "cxrlabel.cli.ontology:ontology_group",
-    "cache": "cxrlabel.cli.cache:cache_group",
-    "list": "cxrlabel.cli.plugins:list_cmd",
-    "vision": "cxrlabel_vision.cli:vision_group",
-}
 
-
-def _available() -> dict[str, str]:
-    out = {}
-    for name, target in COMMANDS.items():
-        module = target.partition(":")[0]
-        if importlib.util.find_spec(module) is not None:
-            out[name] = target
-    return out
+def _importable(name: str) -> bool:
+    """Whether the module of the command ``name`` can be imported here (without importing it)."""
+    target = commands.target(name)
+    if target is None:
+        return True
+    try:
+        return importlib.util.find_spec(target.partition(":")[0]) is not None
+    except ModuleNotFoundError:  # its parent package is not installed
+        return False
 
 
 class LazyGroup(click.Group):
     """Imports a subcommand's module only when that subcommand runs (keeps startup fast)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(_available()))
+        return sorted(set(super().list_commands(ctx)) | {n for n in commands.names() if _importable(n)})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         cmd = super().get_command(ctx, cmd_name)
         if cmd is not None:
             return cmd
-        target = _available().get(cmd_name)
-        if target is None:
+        if cmd_name not in commands or not _importable(cmd_name):
             return None
-        module, _, attr = target.partition(":")
-        return getattr(importlib.import_module(module), attr)
+        return commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -1,67 +1,41 @@
-"""``cxrlabel list grammars|parsers|gold|policies``: what is installed, built in or from plugins.
+"""``cxrlabel list [KIND]``: what is installed, built in or from plugins.
 
-A thin wrapper over :mod:`cxrlabel.registry`. Each line on stdout is ``name<TAB>origin``:
-``builtin`` for what ships with cxrlabel, or ``plugin:<distribution>`` for a name that an
-installed package adds through the entry-point group of that kind (``cxrlabel.grammars``,
-``cxrlabel.parsers``, ``cxrlabel.gold``, ``cxrlabel.policies``). Rule packs also list the
-shipped packs of :data:`cxrlabel.rules.packs.PACKS`.
+A thin wrapper over :mod:`cxrlabel.registry`: KIND is one of its :data:`~cxrlabel.registry.KINDS`
+(``commands``, ``gold``, ``grammars``, ``models``, ``parsers``, ``policies``). Each line on
+stdout is ``name<TAB>origin``: ``builtin`` for what ships with cxrlabel, or
+``plugin:<distribution>`` for a name that an installed package adds through the entry-point
+group of that kind (``cxrlabel.grammars``, ``cxrlabel.parsers``, ...).
 """
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
-from typing import Any
-
 import click
 
-__all__ = ["KINDS", "list_cmd", "list_plugins"]
+from ..registry import KINDS
 
-#: ``cxrlabel list`` argument → the registry attribute of :mod:`cxrlabel.registry`.
-KINDS: dict[str, str] = {
-    "grammars": "grammars",
-    "parsers": "parsers",
-    "gold": "gold",
-    "policies": "policies",
-}
-
-
-def _registry(kind: str) -> Any:
-    from .. import aggregate  # noqa: F401 - registers the built-in policies on import
-    from .. import registry
-
-    return getattr(registry, KINDS[kind])
+__all__ = ["list_cmd", "list_plugins"]
 
 
 def list_plugins(kind: str) -> list[tuple[str, str]]:
-    """``(name, origin)`` of every available ``kind`` (a key of :data:`KINDS`), sorted by name.
+    """``(name, origin)`` of every available ``kind`` (a key of
+    :data:`cxrlabel.registry.KINDS`), sorted by name.
 
-    ``origin`` is ``"builtin"`` or ``"plugin:<distribution name>"``; a name that a plugin
-    registers over a built-in one is shown as the built-in (the registry prefers it).
+    ``origin`` is ``"builtin"``, ``"registered"`` (at run time, in this process) or
+    ``"plugin:<distribution name>"``; a name that a plugin registers over a built-in one is
+    shown as the built-in (the registry prefers it).
     """
     if kind not in KINDS:
-        raise click.BadParameter(f"unknown kind {kind!r}; choose one of: {', '.join(KINDS)}")
-    reg = _registry(kind)
-    plugin_origin: dict[str, str] = {}
-    for ep in entry_points(group=reg.group):
-        dist = getattr(ep, "dist", None)
-        plugin_origin[ep.name] = f"plugin:{dist.name}" if dist is not None else "plugin"
-    names = set(reg.names())
-    if kind == "grammars":
-        from ..rules.packs import PACKS
-
-        names |= set(PACKS)
-        builtin = set(PACKS) | (names - set(plugin_origin))
-    else:
-        builtin = names - set(plugin_origin)
-    return [(n, "builtin" if n in builtin else plugin_origin[n]) for n in sorted(names)]
+        raise click.BadParameter(f"unknown kind {kind!r}; choose one of: {', '.join(sorted(KINDS))}")
+    reg = KINDS[kind]
+    return [(name, reg.origin(name)) for name in reg.names()]
 
 
 @click.command("list")
 @click.argument("kind", type=click.Choice(sorted(KINDS)), required=False)
 def list_cmd(kind: str | None) -> None:
-    """List the installed rule packs (grammars), parser backends, gold standards or
-    aggregation policies, one `name<TAB>origin` a line; without KIND, all four, each line
-    prefixed by its kind."""
+    """List the installed rule packs (grammars), parser backends, gold standards, aggregation
+    policies, subcommands (commands) or vision models (models), one `name<TAB>origin` a line;
+    without KIND, every kind, each line prefixed by its kind."""
     if kind is not None:
         for name, origin in list_plugins(kind):
             click.echo(f"{name}\t{origin}")

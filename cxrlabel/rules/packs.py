@@ -2,9 +2,10 @@
 
 A pack is a name for a list of rule files, loaded with :mod:`importlib.resources` so it works
 from a source checkout (``cxrlabel/_data/grammars`` is a symlink) and from an installed wheel
-(a real folder). Packs are registered in :data:`cxrlabel.registry.grammars`; other packages
-add theirs through the ``cxrlabel.grammars`` entry-point group (an entry point resolves to a
-zero-argument callable returning a list of rules).
+(a real folder). :data:`PACKS` defines each shipped pack by its files; every pack is known by
+name through :data:`cxrlabel.registry.grammars` (as one of the factories below), and other
+packages add theirs through the ``cxrlabel.grammars`` entry-point group (an entry point resolves
+to a zero-argument callable returning a list of rules).
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from .model import Rule
 
 __all__ = [
     "PACKS",
+    "chexpert_rules",
     "clinical_rules",
     "default_rules",
     "differential_rules",
     "grammar_dir",
+    "likelihood_rules",
     "load_pack",
     "table6_rules",
 ]
@@ -73,18 +76,11 @@ def _load_builtin(name: str) -> list[Rule]:
 
 
 def load_pack(name: str = DEFAULT_PACK) -> list[Rule]:
-    """The rules of a pack by name (built-in or registered by a plugin)."""
-    if name in PACKS:
-        return _load_builtin(name)
-    from ..errors import PluginError
+    """The rules of a pack by name in :data:`cxrlabel.registry.grammars` (built-in or a
+    plugin's); an unknown name raises :class:`~cxrlabel.errors.PluginError` ``X701``."""
     from ..registry import grammars
 
-    try:
-        factory = grammars.get(name)
-    except PluginError:
-        avail = ", ".join(sorted(set(PACKS) | set(grammars.names())))
-        raise RuleError(f"unknown rule pack {name!r}; available: {avail}", code="R160") from None
-    return list(factory())
+    return list(grammars.get(name)())
 
 
 def table6_rules() -> list[Rule]:
@@ -100,6 +96,16 @@ def clinical_rules() -> list[Rule]:
 def differential_rules() -> list[Rule]:
     """Differential lists as hedges (the opt-in ``differential`` pack)."""
     return _load_builtin("differential")
+
+
+def likelihood_rules() -> list[Rule]:
+    """Hedges from "probable", "likely", "presumed" (the opt-in ``likelihood`` pack)."""
+    return _load_builtin("likelihood")
+
+
+def chexpert_rules() -> list[Rule]:
+    """Both opt-ins, ``differential`` and ``likelihood`` (the ``chexpert`` pack)."""
+    return _load_builtin("chexpert")
 
 
 def default_rules() -> list[Rule]:

@@ -51,5 +51,5 @@ def test_cli_errors_carry_their_code_and_exit_2(tmp_path):
     assert bad_split.exit_code == 2 and "error[V812]" in bad_split.output
     bad_arch = runner.invoke(main, ["vision", "predict", "--images", str(tmp_path), "--arch",
                                     "resnet51", "--device", "cpu"])
-    assert bad_arch.exit_code == 2 and "error[V801]" in bad_arch.output
+    assert bad_arch.exit_code == 2 and "error[X701]" in bad_arch.output
     assert "resnet50" in bad_arch.output

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import cxrlabel_vision
-from cxrlabel.errors import VisionError
+from cxrlabel.errors import PluginError, VisionError
 from cxrlabel_vision import LSENet, create_model, list_models, register_model
 from cxrlabel_vision.checkpoint import model_from_checkpoint, save_checkpoint
 
@@ -35,9 +35,9 @@ def test_registry_lists_the_builtin_backbones():
 
 
 def test_unknown_model_name_lists_the_available_ones():
-    with pytest.raises(VisionError) as err:
+    with pytest.raises(PluginError) as err:
         create_model("vgg_imaginary")
-    assert err.value.code == "V801" and "resnet50" in str(err.value)
+    assert err.value.code == "X701" and "resnet50" in str(err.value)
 
 
 @pytest.mark.parametrize("name,stride", [("resnet18", 32), ("resnet18", 16), ("resnet18", 8),
