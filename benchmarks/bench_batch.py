@@ -40,10 +40,10 @@ def _ping(seconds: float) -> int:
 
 
 def _timed_work(index: int, records: list) -> tuple:
-    from cxrlabel.batch import _work
+    from cxrlabel.batch import label_in_worker
 
     t = time.process_time()
-    k, rows, rss = _work(index, records)
+    k, rows, rss = label_in_worker(index, records)
     return k, rows, time.process_time() - t
 
 
@@ -51,7 +51,7 @@ def run_pool(texts: list[str], options, jobs: int, chunk: int) -> dict:
     """Label ``texts``; returns timings, peak RSS per worker and the rows in order."""
     import multiprocessing
 
-    from cxrlabel.batch import _init_worker, _restore_env, _single_thread_env, _work, build_labeler, chunked, label_records, peak_rss
+    from cxrlabel.batch import build_labeler, chunked, init_worker, label_records, peak_rss, restore_env, single_thread_env
 
     records = list(enumerate(texts))
     t0 = time.perf_counter()
@@ -59,7 +59,7 @@ def run_pool(texts: list[str], options, jobs: int, chunk: int) -> dict:
     peaks: dict[int, int] = {}
     if jobs == 1:
         lab = build_labeler(options)
-        lab._ensure_checked()
+        lab.ensure_checked()
         t1 = time.perf_counter()
         c0 = time.process_time()
         for k, recs in chunked(records, chunk):
@@ -67,8 +67,8 @@ def run_pool(texts: list[str], options, jobs: int, chunk: int) -> dict:
         cpu = time.process_time() - c0
         peaks[os.getpid()] = peak_rss()
     else:
-        old = _single_thread_env()
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker, initargs=(options,)) as pool:
+        old = single_thread_env()
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker, initargs=(options,)) as pool:
             pids = set(pool.map(_ping, [1.0] * (2 * jobs)))
             t1 = time.perf_counter()
             futs = [pool.submit(_timed_work, k, recs) for k, recs in chunked(records, chunk)]
@@ -79,7 +79,7 @@ def run_pool(texts: list[str], options, jobs: int, chunk: int) -> dict:
                 cpu += c
             for pid, rss in pool.map(_peak, range(4 * jobs)):
                 peaks[pid] = max(peaks.get(pid, 0), rss)
-        _restore_env(old)
+        restore_env(old)
         assert len(pids) == jobs, f"only {len(pids)} workers answered"
     t2 = time.perf_counter()
     ordered = [r for k in sorted(rows) for r in rows[k]]
@@ -118,7 +118,7 @@ def profile(texts: list[str], cache_path: str) -> list[tuple[str, float, float]]
     from cxrlabel.types import build_graph
 
     lab = Labeler()
-    lab._ensure_checked()
+    lab.ensure_checked()
     sp = lab.parser
     name, version = sp.name, sp.version  # once: SpacyParser.version reads nlp.meta (slow)
     norm = {"s": 0.0}

@@ -168,7 +168,7 @@ class Labeler:
 
     def label_document(self, doc: Document) -> ReportLabels:
         """Labels for an already parsed report (see :func:`cxrlabel.document.parse_reports`)."""
-        self._ensure_checked()
+        self.ensure_checked()
         return self._label_document(doc)
 
     def _label_document(self, doc: Document) -> ReportLabels:
@@ -197,7 +197,7 @@ class Labeler:
         """Label one report (str, or UTF-8 bytes)."""
         from .document import parse_report
 
-        self._ensure_checked()
+        self.ensure_checked()
         return self._label_document(parse_report(text, self.parser))
 
     def label_many(self, texts: Iterable[str | bytes], *, batch_size: int = 64) -> list[ReportLabels]:
@@ -207,7 +207,7 @@ class Labeler:
     def iter_labels(self, texts: Iterable[str | bytes], *, batch_size: int = 64) -> Iterable[ReportLabels]:
         from .document import parse_reports
 
-        self._ensure_checked()
+        self.ensure_checked()
         for doc in parse_reports(texts, self.parser, batch_size=batch_size):
             yield self._label_document(doc)
 
@@ -231,7 +231,10 @@ class Labeler:
                 code="L601",
             )
 
-    def _ensure_checked(self) -> None:
+    def ensure_checked(self) -> None:
+        """Run :meth:`self_check` once per labeler (thread-safe); later calls return at once.
+        Every labeling method calls it; a batch worker calls it when it starts, so that a
+        broken parser or rule set fails before any report is labeled."""
         if self._checked:
             return
         with self._lock:

@@ -133,3 +133,24 @@ def test_stdout_output_with_two_jobs_is_in_input_order_and_uses_the_cache(tmp_pa
     info = run(["cache", "info", "--cache", str(tmp_path / "c.sqlite")], env)
     assert "entries: 0" not in info.stdout and "parser: spacy spacy-" in info.stdout
     assert list(tmp_path.glob("c.sqlite*"))  # --cache PATH is where the parses went
+
+
+def test_a_file_that_cannot_be_read_keeps_its_read_error_on_stdout_and_in_sharded_output(tmp_path):
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "a.txt").write_text("Mild cardiomegaly.", encoding="utf-8")
+    (reports / "b.txt").write_bytes(b"No effusion. \xff")
+    (reports / "c.txt").write_text("There is a small right pleural effusion.", encoding="utf-8")
+    runner = CliRunner()
+    res = runner.invoke(main, ["label", str(reports), "--no-cache", "--shard-size", "2"])
+    assert res.exit_code == 0, res.output
+    stdout = list(csv.DictReader(io.StringIO(res.stdout)))
+    out = tmp_path / "out.csv"
+    res = runner.invoke(main, ["label", str(reports), "-o", str(out), "--no-cache", "--shard-size", "2"])
+    assert res.exit_code == 0, res.output
+    assert read_rows(out) == stdout
+    a, b, c = stdout
+    assert [a["id"], b["id"], c["id"]] == ["a", "b", "c"]
+    assert "I201" in b["error"] and "report b:" in res.stderr  # the read error, never "no findings"
+    assert all(b[k] == "" for k in ("Effusion", "No Finding"))
+    assert a["Cardiomegaly"] == "1" and c["Effusion"] == "1" and a["error"] == c["error"] == ""

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ..batch.engines import ENGINES
 from ..io import OUTPUT_COLUMNS, read_reports, write_rows
 
 __all__ = ["label_cmd", "labeler_options", "make_labeler", "result_row"]
@@ -54,7 +55,7 @@ def result_row(rid: str, result: Any, *, explain: bool) -> dict[str, Any]:
 @click.option("--resume", is_flag=True, help="Continue a killed job from the shards in OUTPUT.parts/.")
 @click.option("--cache", "cache_path", type=click.Path(dir_okay=False), help="Parse cache file (default: the user cache dir, or $CXRLABEL_CACHE_DIR).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the parse cache.")
-@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True, help="local: a process pool; dask: a Dask cluster (needs the [dask] extra).")
+@click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True, help="local: a process pool; dask: a Dask cluster (needs the [dask] extra).")
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: start a LocalCluster with --jobs workers).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
 @labeler_options
@@ -91,7 +92,7 @@ def label_cmd(
     run the same command with --resume to label only what is left. Parses are cached
     (`cxrlabel cache info`), so re-labeling after a rule change skips the parser.
     """
-    from ..batch import DEFAULT, LabelOptions, chunked, progress_bar, resolve_cache, run_chunks, run_sharded
+    from ..batch import DEFAULT, LabelOptions, chunked, label_read_chunks, progress_bar, resolve_cache, run_sharded
 
     if resume and not output:
         raise click.UsageError("--resume needs -o/--output (the shards live in OUTPUT.parts/)")
@@ -124,15 +125,9 @@ def label_cmd(
         return
 
     # stdout: label chunk by chunk and write the rows in input order as they become ready
-    readable = [(rid, text if err is None else "") for rid, text, err in records]
-    errors = {k: err for k, (_, _, err) in enumerate(records) if err is not None}
-    if engine == "dask":
-        from ..dask import run_chunks_dask
-
-        results = run_chunks_dask(chunked(readable, shard_size), options, scheduler=scheduler, jobs=jobs)
-    else:
-        n_chunks = -(-len(readable) // shard_size) or 1
-        results = run_chunks(chunked(readable, shard_size), options, jobs=min(jobs, n_chunks))
+    results = label_read_chunks(
+        chunked(records, shard_size), options, engine=engine, jobs=jobs, n_chunks=-(-len(records) // shard_size), scheduler=scheduler
+    )
 
     def rows() -> Any:
         ready: dict[int, list[dict[str, Any]]] = {}
@@ -142,9 +137,7 @@ def label_cmd(
                 ready[k] = chunk_rows
                 bar.update(len(chunk_rows))
                 while nxt in ready:
-                    for j, row in enumerate(ready.pop(nxt)):
-                        pos = nxt * shard_size + j
-                        yield {"id": row["id"], "error": errors[pos]} if pos in errors else row
+                    yield from ready.pop(nxt)
                     nxt += 1
 
     write_rows(rows(), sys.stdout, fmt=fmt, columns=columns)

@@ -1,0 +1,121 @@
+"""The Python API for many reports: :func:`label_many` labels a list, a pandas Series or a
+DataFrame and returns a DataFrame in input order."""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+from .engines import run_on_engine
+from .options import DEFAULT, LabelOptions, resolve_cache
+from .pool import chunked, progress_bar
+from .rows import RESULT_COLUMNS, Record
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..labeler import Labeler
+
+__all__ = ["label_many"]
+
+
+def _records_of(data: Any, text_column: str | None, id_column: str | None) -> tuple[list[Record], str]:
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        return _frame_records(data, text_column, id_column), id_column or "id"
+    if isinstance(data, pd.Series):
+        return list(zip(data.index.tolist(), data.tolist())), id_column or "id"
+    if isinstance(data, (str, bytes)):
+        data = [data]
+    return list(enumerate(data)), id_column or "id"
+
+
+def _frame_records(data: Any, text_column: str | None, id_column: str | None) -> list[Record]:
+    col = text_column
+    if col is None:
+        from ..io import _TEXT_NAMES
+
+        lower = {str(c).lower(): c for c in data.columns}
+        col = next((lower[n] for n in _TEXT_NAMES if n in lower), None)
+        if col is None:
+            raise InputError(
+                f"cannot tell which column holds the report text; pass text_column= (columns: {', '.join(map(str, data.columns))})",
+                code="I231",
+            )
+    for c, what in ((col, "text_column"), (id_column, "id_column")):
+        if c is not None and c not in data.columns:
+            raise InputError(f"{what}={c!r} is not a column; the columns are: {', '.join(map(str, data.columns))}", code="I232")
+    ids = data[id_column].tolist() if id_column else data.index.tolist()
+    return list(zip(ids, data[col].tolist()))
+
+
+def _frame(rows: list[dict[str, Any]], records: list[Record], id_name: str, explain: bool) -> Any:
+    import pandas as pd
+
+    columns = ["id", *RESULT_COLUMNS, *(["explain"] if explain else []), "error"]
+    df = pd.DataFrame.from_records(rows, columns=columns)
+    for c in RESULT_COLUMNS:
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
+    df["id"] = [rid for rid, _ in records]  # keep the ids' own types
+    return df.rename(columns={"id": id_name})
+
+
+def label_many(
+    data: Any,
+    *,
+    jobs: int = 1,
+    batch_size: int = 64,
+    chunk_size: int = 256,
+    progress: bool = True,
+    cache: Any = DEFAULT,
+    text_column: str | None = None,
+    id_column: str | None = None,
+    labeler: Labeler | None = None,
+    parser: str = "spacy",
+    parser_options: dict[str, Any] | None = None,
+    grammars: Any = None,
+    replace_grammars: bool = False,
+    policy: str = "default",
+    explain: bool = False,
+) -> Any:
+    """Label many reports; returns a pandas DataFrame in input order.
+
+    ``data``: report texts (a list or any iterable), a pandas Series (its index gives the ids)
+    or a DataFrame (``text_column``, else a ``report``/``text``-like column; ids from
+    ``id_column``, else the index). Columns of the result: the id column (``id_column`` or
+    ``id``), the 14 findings and ``No Finding`` (1.0 / 0.0 / -1.0 / NaN), ``explain`` when
+    asked, and ``error`` (NaN, or why that report could not be labeled).
+
+    ``jobs``: worker processes (spawn). ``cache``: the parse cache — ``DEFAULT`` (the user
+    cache dir, or ``$CXRLABEL_CACHE_DIR``), a path, or ``None`` for none. ``labeler``: a
+    ready :class:`~cxrlabel.labeler.Labeler` to use with ``jobs=1``; with ``jobs > 1`` each
+    worker builds its own from ``parser``/``parser_options``/``grammars``/``policy``.
+    """
+    if labeler is not None and jobs > 1:
+        raise InputError(
+            "a Labeler object cannot be shared with worker processes; pass its options "
+            "(parser=, grammars=, policy=) with jobs > 1, or use jobs=1",
+            code="I236",
+        )
+
+    records, id_name = _records_of(data, text_column, id_column)
+    if isinstance(grammars, (str, os.PathLike)):
+        grammars = [grammars]
+    options = LabelOptions(
+        parser=parser,
+        parser_options=dict(parser_options or {}),
+        grammars=tuple(grammars or ()),
+        replace_grammars=replace_grammars,
+        policy=policy,
+        explain=explain,
+        batch_size=batch_size,
+        cache=resolve_cache(cache),
+    )
+    n_chunks = math.ceil(len(records) / chunk_size)
+    out: dict[int, list[dict[str, Any]]] = {}
+    with progress_bar(len(records), progress) as bar:
+        for index, rows in run_on_engine(chunked(records, chunk_size), options, jobs=jobs, n_chunks=n_chunks, labeler=labeler):
+            out[index] = rows
+            bar.update(len(rows))
+    return _frame([r for k in sorted(out) for r in out[k]], records, id_name, explain)

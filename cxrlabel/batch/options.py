@@ -1,0 +1,74 @@
+"""What a batch worker needs to build its labeler: :class:`LabelOptions`, the parse cache
+setting, and the functions that turn them into a :class:`~cxrlabel.labeler.Labeler`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..labeler import Labeler
+
+__all__ = ["DEFAULT", "LabelOptions", "build_labeler", "resolve_cache", "with_cache"]
+
+#: ``cache=DEFAULT``: the default parse cache (see :func:`cxrlabel.cache.default_cache_path`).
+DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class LabelOptions:
+    """Everything a worker needs to build its labeler (picklable)."""
+
+    parser: str = "spacy"
+    parser_options: dict[str, Any] = field(default_factory=dict)
+    grammars: tuple[Any, ...] = ()
+    replace_grammars: bool = False
+    policy: str = "default"
+    explain: bool = False
+    batch_size: int = 64
+    cache: str | None = None  # a path, or None for no cache
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The options that change the labels (stored in a sharded job's manifest)."""
+        d = asdict(self)
+        d["grammars"] = [str(g) for g in self.grammars]
+        d.pop("cache")
+        d.pop("batch_size")
+        return d
+
+
+def resolve_cache(cache: Any) -> str | None:
+    """``DEFAULT`` → the default cache path, ``None``/``False`` → no cache, else the path."""
+    if cache is None or cache is False:
+        return None
+    if cache == DEFAULT or cache is True:
+        from ..cache import default_cache_path
+
+        return str(default_cache_path())
+    return str(cache)
+
+
+def build_labeler(options: LabelOptions) -> Labeler:
+    """A Labeler for ``options`` (its parser wrapped in the parse cache when one is set)."""
+    from ..labeler import Labeler
+    from ..parsers.base import get_parser
+
+    parser: Any = get_parser(options.parser, **options.parser_options)
+    if options.cache:
+        from ..cache import CachedParser
+
+        parser = CachedParser(parser, options.cache)
+    return Labeler(parser=parser, grammars=list(options.grammars) or None, replace_grammars=options.replace_grammars, policy=options.policy)
+
+
+def with_cache(labeler: Labeler, cache: str | None) -> Labeler:
+    """``labeler`` itself, or a shallow copy whose parser goes through the parse cache."""
+    from ..cache import CachedParser
+
+    if not cache or isinstance(labeler.parser, CachedParser):
+        return labeler
+    import copy
+
+    out = copy.copy(labeler)
+    out.parser = CachedParser(labeler.parser, cache)
+    return out

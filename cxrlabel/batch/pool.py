@@ -1,0 +1,183 @@
+"""The local engine: label chunks of records in this process (``jobs=1``) or in a pool of
+spawned worker processes, each with one labeler and one thread.
+
+``jobs>1`` uses the **spawn** start method (no forked copies of a half-initialised
+spaCy/torch state). Each worker builds its :class:`~cxrlabel.labeler.Labeler` once, in the
+pool initializer (self-check included), with torch/BLAS/OpenMP threads set to 1 — N workers
+on N cores, no oversubscription.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TypeVar
+
+from ..errors import InputError
+from .options import LabelOptions, build_labeler, with_cache
+from .rows import Record, label_records
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..labeler import Labeler
+
+__all__ = [
+    "GC_THRESHOLDS",
+    "THREAD_VARS",
+    "chunked",
+    "init_worker",
+    "label_in_worker",
+    "peak_rss",
+    "progress_bar",
+    "restore_env",
+    "run_chunks",
+    "single_thread_env",
+]
+
+#: The environment variables that set the thread count of torch, BLAS and OpenMP.
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+#: Labeling allocates many short-lived objects (graphs, mentions); fewer young-generation
+#: collections make it ~7% faster (benchmarks/RESULTS.md) and cost a little memory.
+GC_THRESHOLDS = (50_000, 50, 100)
+Chunk = tuple[int, Sequence[Record]]
+Rows = list[dict[str, Any]]
+T = TypeVar("T")
+
+_WORKER: dict[str, Any] = {}  # this worker process's labeler and options
+
+
+def single_thread_env() -> dict[str, str | None]:
+    """Set the thread-count variables to 1 (where unset); returns the old values."""
+    old = {k: os.environ.get(k) for k in THREAD_VARS}
+    for k in THREAD_VARS:
+        os.environ.setdefault(k, "1")
+    return old
+
+
+def restore_env(old: dict[str, str | None]) -> None:
+    """Put back the variables :func:`single_thread_env` changed (``old`` is what it returned)."""
+    for k, v in old.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
+def init_worker(options: LabelOptions, labeler: Labeler | None = None) -> None:
+    """Pool initializer: one thread, one self-checked labeler, and the batch gc settings."""
+    single_thread_env()
+    if "torch" in sys.modules:  # never import torch just to configure it
+        sys.modules["torch"].set_num_threads(1)
+    lab = with_cache(labeler, options.cache) if labeler is not None else build_labeler(options)
+    lab.ensure_checked()
+    _WORKER["labeler"] = lab
+    _WORKER["options"] = options
+    gc.collect()
+    gc.freeze()  # the model and the ontology are long-lived: keep them out of every gc pass
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+def label_in_worker(index: int, records: Sequence[Record]) -> tuple[int, Rows, int]:
+    """A pool task: ``(index, rows, this worker's peak RSS)`` for one chunk (after :func:`init_worker`)."""
+    opts: LabelOptions = _WORKER["options"]
+    rows = label_records(_WORKER["labeler"], records, batch_size=opts.batch_size, explain=opts.explain)
+    return index, rows, peak_rss()
+
+
+def peak_rss() -> int:
+    """Peak resident memory of this process in bytes."""
+    import resource
+
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(kb if sys.platform == "darwin" else kb * 1024)
+
+
+def run_chunks(
+    chunks: Iterable[Chunk],
+    options: LabelOptions,
+    *,
+    jobs: int = 1,
+    labeler: Labeler | None = None,
+    on_peak: Callable[[int], None] | None = None,
+) -> Iterator[tuple[int, Rows]]:
+    """Label ``(index, records)`` chunks; yields ``(index, rows)`` as chunks finish (with
+    ``jobs>1`` not necessarily in order). ``on_peak`` receives each worker's peak RSS."""
+    if jobs < 1:
+        raise InputError(f"jobs must be >= 1, got {jobs}", code="I230")
+    if jobs == 1:
+        yield from _run_here(chunks, options, labeler, on_peak)
+    else:
+        yield from _run_pool(chunks, options, jobs, labeler, on_peak)
+
+
+def _run_here(chunks: Iterable[Chunk], options: LabelOptions, labeler: Labeler | None, on_peak: Callable[[int], None] | None) -> Iterator[tuple[int, Rows]]:
+    lab = with_cache(labeler, options.cache) if labeler is not None else build_labeler(options)
+    old_gc = gc.get_threshold()
+    try:
+        for index, records in chunks:
+            gc.set_threshold(*GC_THRESHOLDS)  # this process's own setting is restored below
+            try:
+                rows = label_records(lab, records, batch_size=options.batch_size, explain=options.explain)
+            finally:
+                gc.set_threshold(*old_gc)
+            yield index, rows
+    finally:
+        gc.set_threshold(*old_gc)
+    if on_peak:
+        on_peak(peak_rss())
+
+
+def _run_pool(
+    chunks: Iterable[Chunk], options: LabelOptions, jobs: int, labeler: Labeler | None, on_peak: Callable[[int], None] | None
+) -> Iterator[tuple[int, Rows]]:
+    import multiprocessing
+
+    old = single_thread_env()  # inherited by the spawned workers before they import anything
+    try:
+        ctx = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker, initargs=(options, labeler))
+        try:
+            pending: set[Any] = set()
+            it = iter(chunks)
+            done_feeding = False
+            while True:
+                while not done_feeding and len(pending) < 2 * jobs:
+                    nxt = next(it, None)
+                    if nxt is None:
+                        done_feeding = True
+                        break
+                    pending.add(pool.submit(label_in_worker, nxt[0], nxt[1]))
+                if not pending:
+                    break
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    index, rows, rss = fut.result()
+                    if on_peak:
+                        on_peak(rss)
+                    yield index, rows
+        finally:
+            # on an error or Ctrl-C, do not start the chunks still queued
+            pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        restore_env(old)
+
+
+def chunked(records: Iterable[T], size: int, start: int = 0) -> Iterator[tuple[int, list[T]]]:
+    """``(index, records)`` chunks of ``size`` records, numbered from ``start``."""
+    buf: list[T] = []
+    k = start
+    for rec in records:
+        buf.append(rec)
+        if len(buf) == size:
+            yield k, buf
+            buf, k = [], k + 1
+    if buf:
+        yield k, buf
+
+
+def progress_bar(total: int | None, enabled: bool, initial: int = 0) -> Any:
+    """A tqdm bar on stderr counting reports (disabled: counts silently)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, unit="report", file=sys.stderr, disable=not enabled, dynamic_ncols=True, smoothing=0.05)

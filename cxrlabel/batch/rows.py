@@ -1,0 +1,97 @@
+"""From reports to output rows: the result columns, one row per report, and the rules for
+reports that cannot be labeled (a missing or non-text value, a file that could not be read)."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Sequence
+
+from ..types import FINDINGS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..labeler import Labeler
+    from ..result import ReportLabels
+
+__all__ = [
+    "RESULT_COLUMNS",
+    "ReadRecord",
+    "Record",
+    "error_row",
+    "keep_read_errors",
+    "label_records",
+    "readable",
+    "result_row",
+    "unusable_reason",
+]
+
+#: The label columns of every output, in order: the 14 findings, then ``No Finding``.
+RESULT_COLUMNS = (*FINDINGS, "No Finding")
+Record = tuple[str, Any]  # (id, text)
+ReadRecord = tuple[str, Any, "str | None"]  # (id, text, why it could not be read, or None)
+
+
+def result_row(rid: Any, result: ReportLabels, *, explain: bool = False) -> dict[str, Any]:
+    """One output row: ``id``, the CheXpert-coded findings, ``No Finding``, ``error``."""
+    row: dict[str, Any] = {"id": rid, **result.to_chexpert()}
+    if explain:
+        parts = []
+        for f in result:
+            if result[f] is not None:
+                ids = result.rule_ids(f)
+                parts.append(f"{f}={result[f].value}" + (f"[{','.join(ids)}]" if ids else ""))
+        row["explain"] = "; ".join(parts)
+    if result.failures:
+        row["error"] = "; ".join(f"unparsed sentence at {s}-{e}: {msg}" for s, e, msg in result.failures)
+    return row
+
+
+def error_row(rid: Any, exc: BaseException | str) -> dict[str, Any]:
+    """The row of a report that could not be labeled: its id and why (no labels)."""
+    msg = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}"
+    return {"id": rid, "error": msg}
+
+
+def unusable_reason(text: Any) -> str | None:
+    """Why ``text`` cannot be labeled, or None when it can."""
+    if isinstance(text, (str, bytes)):
+        return None
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return "no report text (missing value)"
+    return f"a report must be str or bytes, not {type(text).__name__}"
+
+
+def label_records(labeler: Labeler, records: Sequence[Record], *, batch_size: int = 64, explain: bool = False) -> list[dict[str, Any]]:
+    """Rows for ``records`` in order. All go through one ``iter_labels`` stream; if that stream
+    raises, the chunk is re-labeled report by report so that only the bad report gets an error."""
+    good = [(k, rid, text) for k, (rid, text) in enumerate(records) if unusable_reason(text) is None]
+    rows: list[dict[str, Any] | None] = [None] * len(records)
+    for k, (rid, text) in enumerate(records):
+        why = unusable_reason(text)
+        if why is not None:
+            rows[k] = error_row(rid, why)
+    try:
+        for (k, rid, _), res in zip(good, labeler.iter_labels([t for _, _, t in good], batch_size=batch_size)):
+            rows[k] = result_row(rid, res, explain=explain)
+    except Exception:  # noqa: BLE001 - find the report that raised, one at a time
+        for k, rid, text in good:
+            if rows[k] is not None:
+                continue
+            try:
+                rows[k] = result_row(rid, labeler.label(text), explain=explain)
+            except Exception as exc:  # noqa: BLE001 - one bad report must not stop the job
+                rows[k] = error_row(rid, exc)
+    return rows  # type: ignore[return-value]
+
+
+# A record that could not be read (a file in a bad encoding, say) is labeled as an empty
+# report, so that chunks keep their shape, and its row is then replaced by its read error:
+# it is never reported as an empty report with no findings.
+def readable(records: Sequence[ReadRecord]) -> list[Record]:
+    """``(id, text)`` records to label: an unreadable record's text becomes ``""``."""
+    return [(rid, text if err is None else "") for rid, text, err in records]
+
+
+def keep_read_errors(records: Sequence[ReadRecord], rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` (labeled from :func:`readable` ``(records)``) with each unreadable record's row
+    replaced by its read error."""
+    return [error_row(rec[0], rec[2]) if rec[2] is not None else row for rec, row in zip(records, rows)]
