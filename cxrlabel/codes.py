@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
 
-__all__ = ["CODES", "FAMILIES", "Code", "describe", "family_codes"]
+__all__ = ["CODES", "FAMILIES", "RETIRED", "Code", "describe", "family_codes"]
 
 #: Family letter → the exception class (in :mod:`cxrlabel.errors`) every code of it is raised as.
 FAMILIES: Mapping[str, str] = MappingProxyType(
@@ -215,6 +215,10 @@ def _table() -> dict[str, Code]:
 
 #: Every error code → its :class:`Code` row, family by family in the order above.
 CODES: Mapping[str, Code] = MappingProxyType(_table())
+
+
+#: Codes no longer raised, kept in the table (and the docs) so that they are never reused.
+RETIRED: frozenset[str] = frozenset(c for c, row in CODES.items() if row.meaning.startswith("retired:"))
 
 
 def describe(code: str) -> str:

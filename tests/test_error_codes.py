@@ -11,7 +11,7 @@ import pytest
 
 import cxrlabel.errors as errors
 import cxrlabel.rules  # noqa: F401 - defines PathError, a RuleError raised with R codes
-from cxrlabel.codes import CODES, FAMILIES, describe
+from cxrlabel.codes import CODES, FAMILIES, RETIRED, describe
 from cxrlabel.rules import CODES as RULE_CODES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,7 +77,12 @@ def _literals() -> set[str]:
 
 
 def test_every_code_in_the_table_is_raised_somewhere():
-    assert set(CODES) - _literals() == PENDING
+    assert set(CODES) - _literals() - RETIRED == PENDING
+
+
+def test_a_retired_code_is_raised_nowhere():
+    assert RETIRED == {"R160", "V801"}
+    assert not RETIRED & set(_used())
 
 
 def test_every_code_has_exactly_one_row_in_the_docs_and_the_docs_no_other():
