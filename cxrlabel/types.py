@@ -18,6 +18,7 @@ import networkx as nx
 __all__ = [
     "FINDINGS",
     "OTHER",
+    "STAGE_ORDER",
     "Edge",
     "Label",
     "Mention",
@@ -68,6 +69,11 @@ class Stage(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+#: The order the stages run in, NegBio's: the enum's own order, named once here. The judge
+#: (:mod:`cxrlabel.rules.judge`) runs stages in this order and everything else imports it.
+STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,12 +15,12 @@ from cxrlabel.explain import (
     Explanation,
     SentenceExplanation,
     TokenRow,
-    _levels,
     explain,
     render_html,
     render_svg,
     render_text,
 )
+from cxrlabel.explain.html import arc_levels
 from cxrlabel.labeler import Labeler
 from cxrlabel.types import Stage
 
@@ -134,7 +134,7 @@ def test_html_has_one_svg_per_sentence_with_the_deciding_rule_highlighted(expl, 
 
 def test_arc_levels_stack_outer_arcs_above_inner_ones():
     edges = [(1, "neg", 0), (1, "prep", 2), (2, "pobj", 3), (1, "prep_of", 3), (1, "punct", 4)]
-    lv = dict(zip(edges, _levels(edges)))
+    lv = dict(zip(edges, arc_levels(edges)))
     assert lv[(1, "neg", 0)] == lv[(1, "prep", 2)] == lv[(2, "pobj", 3)] == 1
     assert lv[(1, "prep_of", 3)] == 2 and lv[(1, "punct", 4)] == 3
 
