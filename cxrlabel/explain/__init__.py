@@ -1,9 +1,11 @@
 """Why did a report get its labels? Sentences, parses, mentions and the rules that decided.
 
 :func:`explain` labels a report and returns an :class:`Explanation`: per labeled sentence its
-section, the normalized parse, every mention with the rules that fired on it (each with the
-token every pattern node bound and the sentence edges the pattern used, and whether it decided
-the polarity), then the report labels and Normal. Renderers turn it into terminal text
+section, the normalized parse, every mention with what decided it — the path and structured
+rules that fired on it (each with the token every pattern node bound and the sentence edges the
+pattern used, and whether it decided the polarity), else the scope rules tried and the cue that
+decided, else that nothing fired (a plain mention is positive); a NORMAL statement is shown as
+asserted as written — then the report labels and Normal. Renderers turn it into terminal text
 (:func:`render_text`), JSON (:meth:`Explanation.to_dict`) and a self-contained displaCy-style
 HTML page with one SVG of dependency arcs per sentence (:func:`render_html`), where the tokens
 and arcs bound by the deciding rules and the mention itself are highlighted.
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 from .build import explain, explain_result
 from .html import render_html, render_svg
-from .model import BoundNode, Explanation, Firing, MentionExplanation, SentenceExplanation, TokenRow
+from .model import BoundNode, Explanation, Firing, MentionExplanation, ScopeCheck, SentenceExplanation, TokenRow
 from .text import render_text
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "Explanation",
     "Firing",
     "MentionExplanation",
+    "ScopeCheck",
     "SentenceExplanation",
     "TokenRow",
     "explain",

@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..types import FINDINGS, Label, Sentence
-from .model import BoundNode, Explanation, Firing, MentionExplanation, SentenceExplanation, TokenRow
+from .model import BoundNode, Explanation, Firing, MentionExplanation, ScopeCheck, SentenceExplanation, TokenRow
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..labeler import Labeler
     from ..result import ReportLabels
     from ..rules.judge import Decision, Judge
     from ..rules.matcher import Hit
+    from ..rules.scope import Scope
+    from ..types import Mention
 
 __all__ = ["explain", "explain_result"]
 
@@ -62,6 +64,37 @@ def _firings(judge: Judge, sent: Sentence, decision: Decision) -> tuple[Firing, 
     )
 
 
+def _scope_text(scope: Scope) -> str:
+    """A scope window in words: ``cues {may, possibly} before, window 12, stop {;}``."""
+    text = _short("cues {" + ", ".join(sorted(scope.cues)) + "}") + f" {scope.direction}, window {scope.window}"
+    return text + (", stop {" + ", ".join(sorted(scope.stops)) + "}" if scope.stops else "")
+
+
+def _scope_checks(judge: Judge, sent: Sentence, decision: Decision) -> tuple[ScopeCheck, ...]:
+    """Every scope rule the fallback tried, the deciding one (a cue found) marked."""
+    out = []
+    for t in decision.scope:
+        rule = judge.rule(t.rule_id)
+        assert rule.scope is not None, f"{t.rule_id} is a pattern rule, not a scope rule"
+        out.append(ScopeCheck(
+            rule_id=t.rule_id, stage=t.stage.value, assigns=rule.assigns.value, decided=t.cue is not None,
+            scope=_scope_text(rule.scope), location=str(rule.location) if rule.location else None,
+            cue=t.cue, cue_text=None if t.cue is None else sent.tokens[t.cue].text,
+        ))
+    return tuple(out)
+
+
+def _mention(judge: Judge, sent: Sentence, m: Mention) -> MentionExplanation:
+    """One mention as the judge decided it: the polarity and trace are the decision's."""
+    decision = judge.decide(sent, m, complete=True)
+    return MentionExplanation(
+        finding=m.finding, cui=m.cui, text=m.text, start=m.start, end=m.end, head=m.head,
+        nodes=tuple(m.nodes), polarity=Label(decision.label).value, rules=tuple(m.rules),
+        firings=_firings(judge, sent, decision), basis=decision.basis.value,
+        scope=_scope_checks(judge, sent, decision),
+    )
+
+
 def _tokens(sent: Sentence) -> tuple[TokenRow, ...]:
     g = sent.graph
     return tuple(
@@ -78,12 +111,7 @@ def explain_result(result: ReportLabels, labeler: Labeler) -> Explanation:
     per_sentence: dict[int, list[MentionExplanation]] = {}
     for m in result.mentions:
         sent = by_index.get(m.sentence) or result.sentences[m.sentence]
-        decision = judge.decide(sent, m, complete=True)
-        per_sentence.setdefault(sent.index, []).append(MentionExplanation(
-            finding=m.finding, cui=m.cui, text=m.text, start=m.start, end=m.end, head=m.head,
-            nodes=tuple(m.nodes), polarity=Label(m.polarity).value, rules=tuple(m.rules),
-            firings=_firings(judge, sent, decision),
-        ))
+        per_sentence.setdefault(sent.index, []).append(_mention(judge, sent, m))
     sentences = tuple(
         SentenceExplanation(s.index, s.section, s.text, s.start, s.end, _tokens(s), tuple(per_sentence.get(s.index, ())))
         for s in result.sentences

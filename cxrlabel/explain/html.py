@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 
 from ..types import FINDINGS
-from .model import Explanation, SentenceExplanation
+from .model import Explanation, MentionExplanation, SentenceExplanation
 
 __all__ = ["arc_levels", "render_html", "render_svg"]
 
@@ -27,10 +27,8 @@ def arc_levels(edges: list[tuple[int, str, int]]) -> list[int]:
     return level
 
 
-def render_svg(sent: SentenceExplanation) -> str:
-    """One SVG of the sentence's dependency arcs. Tokens of a mention get the ``mention``
-    class; tokens and arcs used by a deciding rule get ``rule-hit`` and a ``data-rules``
-    attribute naming the rule(s)."""
+def _highlights(sent: SentenceExplanation) -> tuple[dict[int, set[str]], dict[tuple[int, str, int], set[str]]]:
+    """The tokens and arcs each deciding rule used (a scope rule: its cue token), by rule id."""
     hit_tokens: dict[int, set[str]] = {}
     hit_edges: dict[tuple[int, str, int], set[str]] = {}
     for m in sent.mentions:
@@ -40,6 +38,17 @@ def render_svg(sent: SentenceExplanation) -> str:
                     hit_tokens.setdefault(n.token, set()).add(f.rule_id)
                 for e in f.edges:
                     hit_edges.setdefault(e, set()).add(f.rule_id)
+        for c in m.scope:
+            if c.decided and c.cue is not None:
+                hit_tokens.setdefault(c.cue, set()).add(c.rule_id)
+    return hit_tokens, hit_edges
+
+
+def render_svg(sent: SentenceExplanation) -> str:
+    """One SVG of the sentence's dependency arcs. Tokens of a mention get the ``mention``
+    class; tokens and arcs used by a deciding rule (a deciding scope rule: its cue token) get
+    ``rule-hit`` and a ``data-rules`` attribute naming the rule(s)."""
+    hit_tokens, hit_edges = _highlights(sent)
     mention_tokens = {i for m in sent.mentions for i in (m.nodes or (m.head,))}
     edges = [(h, r, t.i) for t in sent.tokens for h, r in t.heads]
     levels = arc_levels(edges)
@@ -100,6 +109,29 @@ code{background:#f4f4f4;padding:0 3px}
 """
 
 
+def _decision_items(m: MentionExplanation) -> list[str]:
+    """What decided the mention, as list items (the same account as the text renderer)."""
+    e = html.escape
+    if m.basis == "normal":
+        return ["<li>NORMAL: asserted as written (the finding rules do not judge it)</li>"]
+    items = []
+    for f in m.firings:
+        bound = ", ".join(f"{e(n.name)} = {n.token} <i>{e(n.text)}</i>" for n in f.nodes)
+        cls = "decided" if f.decided else "not-deciding"
+        state = "decided" if f.decided else "not deciding"
+        items.append(f'<li class="{cls}"><span class="rule-id">{e(f.rule_id)}</span> [{e(f.stage)}] → '
+                     f'{e(f.assigns)} ({state}): <code>{e(f.pattern)}</code><br>bound: {bound}</li>')
+    if m.basis == "scope":
+        items.append("<li>no path or structured rule fired; the scope rules decide:</li>")
+        for c in m.scope:
+            cls, state = ("decided", f"decided: cue {c.cue} <i>{e(c.cue_text or '')}</i>") if c.decided else ("not-deciding", "no cue in scope")
+            items.append(f'<li class="{cls}">scope rule <span class="rule-id">{e(c.rule_id)}</span> [{e(c.stage)}] → '
+                         f'{e(c.assigns)} ({state}): <code>{e(c.scope)}</code></li>')
+    elif m.basis == "default":
+        items.append("<li>no rule fired (a plain mention is positive)</li>")
+    return items
+
+
 def render_html(expl: Explanation, *, title: str = "cxrlabel explain") -> str:
     """A self-contained HTML page: per sentence an SVG of its arcs with the deciding rules'
     tokens and arcs in red and the mentions shaded, the rules with their bindings, then the
@@ -114,14 +146,7 @@ def render_html(expl: Explanation, *, title: str = "cxrlabel explain") -> str:
         for m in s.mentions:
             parts.append(f'<li><b>{e(m.text)}</b> ({m.start}-{m.end}) → {e(m.finding)} <code>{e(m.cui)}</code>: '
                          f'<span class="{e(m.polarity)}">{e(m.polarity)}</span><ul>')
-            if not m.firings:
-                parts.append("<li>no rule fired (a plain mention is positive)</li>")
-            for f in m.firings:
-                bound = ", ".join(f"{e(n.name)} = {n.token} <i>{e(n.text)}</i>" for n in f.nodes)
-                cls = "decided" if f.decided else "not-deciding"
-                state = "decided" if f.decided else "not deciding"
-                parts.append(f'<li class="{cls}"><span class="rule-id">{e(f.rule_id)}</span> [{e(f.stage)}] → '
-                             f'{e(f.assigns)} ({state}): <code>{e(f.pattern)}</code><br>bound: {bound}</li>')
+            parts.extend(_decision_items(m))
             parts.append("</ul></li>")
         parts.append("</ul></div>")
     for a, b, err in expl.failures:

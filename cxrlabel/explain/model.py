@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["BoundNode", "Explanation", "Firing", "MentionExplanation", "SentenceExplanation", "TokenRow"]
+__all__ = [
+    "BoundNode",
+    "Explanation",
+    "Firing",
+    "MentionExplanation",
+    "ScopeCheck",
+    "SentenceExplanation",
+    "TokenRow",
+]
 
 
 @dataclass(frozen=True)
@@ -45,10 +53,46 @@ class Firing:
     nodes: tuple[BoundNode, ...]
     edges: tuple[tuple[int, str, int], ...]
 
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule_id, "stage": self.stage, "assigns": self.assigns, "decided": self.decided,
+            "pattern": self.pattern, "location": self.location, "anchor": self.anchor,
+            "nodes": [{"name": n.name, "constraint": n.constraint, "token": n.token, "text": n.text} for n in self.nodes],
+            "edges": [{"head": h, "rel": r, "dep": d} for h, r, d in self.edges],
+        }
+
+
+@dataclass(frozen=True)
+class ScopeCheck:
+    """A scope rule tried in the fallback (only when no pattern rule fired): its window, the
+    cue token it found (``None``: no cue in scope) and whether it decided the polarity."""
+
+    rule_id: str
+    stage: str
+    assigns: str
+    decided: bool
+    scope: str
+    location: str | None
+    cue: int | None
+    cue_text: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule_id, "stage": self.stage, "assigns": self.assigns, "decided": self.decided,
+            "scope": self.scope, "location": self.location, "cue": self.cue, "cue_text": self.cue_text,
+        }
+
 
 @dataclass(frozen=True)
 class MentionExplanation:
-    """A concept mention, its polarity, and every rule that fired on it."""
+    """A concept mention, its polarity, and what decided it.
+
+    ``basis`` says how (:class:`~cxrlabel.rules.judge.Basis`): ``normal`` (a NORMAL statement,
+    asserted as written), ``pattern`` (the deciding ``firings``), ``scope`` (the deciding
+    ``scope`` check) or ``default`` (nothing fired: a plain mention is positive). ``firings``
+    holds every pattern rule that matched, later stages included; ``scope`` every scope rule
+    tried in the fallback.
+    """
 
     finding: str
     cui: str
@@ -60,6 +104,21 @@ class MentionExplanation:
     polarity: str
     rules: tuple[str, ...]
     firings: tuple[Firing, ...]
+    basis: str = "pattern"
+    scope: tuple[ScopeCheck, ...] = ()
+
+    @property
+    def deciding(self) -> tuple[str, ...]:
+        """The ids of the rules shown as deciding (pattern firings, then a scope check)."""
+        return tuple(f.rule_id for f in self.firings if f.decided) + tuple(c.rule_id for c in self.scope if c.decided)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "finding": self.finding, "cui": self.cui, "text": self.text, "start": self.start, "end": self.end,
+            "head": self.head, "nodes": list(self.nodes), "polarity": self.polarity, "rules": list(self.rules),
+            "basis": self.basis, "firings": [f.to_dict() for f in self.firings],
+            "scope": [c.to_dict() for c in self.scope],
+        }
 
 
 @dataclass(frozen=True)
@@ -73,6 +132,16 @@ class SentenceExplanation:
     end: int
     tokens: tuple[TokenRow, ...]
     mentions: tuple[MentionExplanation, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index, "section": self.section, "text": self.text, "start": self.start, "end": self.end,
+            "tokens": [
+                {"i": t.i, "text": t.text, "lemma": t.lemma, "tag": t.tag, "heads": [{"head": h, "rel": r} for h, r in t.heads]}
+                for t in self.tokens
+            ],
+            "mentions": [m.to_dict() for m in self.mentions],
+        }
 
 
 @dataclass(frozen=True)
@@ -89,40 +158,12 @@ class Explanation:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able form (what ``cxrlabel explain --json`` prints)."""
-
-        def firing(f: Firing) -> dict[str, Any]:
-            return {
-                "rule": f.rule_id, "stage": f.stage, "assigns": f.assigns, "decided": f.decided,
-                "pattern": f.pattern, "location": f.location, "anchor": f.anchor,
-                "nodes": [{"name": n.name, "constraint": n.constraint, "token": n.token, "text": n.text} for n in f.nodes],
-                "edges": [{"head": h, "rel": r, "dep": d} for h, r, d in f.edges],
-            }
-
         return {
             "text": self.text,
-            "sentences": [
-                {
-                    "index": s.index, "section": s.section, "text": s.text, "start": s.start, "end": s.end,
-                    "tokens": [
-                        {"i": t.i, "text": t.text, "lemma": t.lemma, "tag": t.tag,
-                         "heads": [{"head": h, "rel": r} for h, r in t.heads]}
-                        for t in s.tokens
-                    ],
-                    "mentions": [
-                        {
-                            "finding": m.finding, "cui": m.cui, "text": m.text, "start": m.start, "end": m.end,
-                            "head": m.head, "nodes": list(m.nodes), "polarity": m.polarity, "rules": list(m.rules),
-                            "firings": [firing(f) for f in m.firings],
-                        }
-                        for m in s.mentions
-                    ],
-                }
-                for s in self.sentences
-            ],
+            "sentences": [s.to_dict() for s in self.sentences],
             "labels": dict(self.labels),
             "rules": {k: list(v) for k, v in self.rules.items()},
             "normal": self.normal,
             "policy": self.policy,
             "failures": [{"start": a, "end": b, "error": e} for a, b, e in self.failures],
         }
-
