@@ -100,9 +100,9 @@ class Labeler:
         self._lock = threading.Lock()
 
     # -- the pipeline ------------------------------------------------------------------
-    def decide(self, sentence: Sentence, mention: Mention, *, complete: bool = False) -> Decision:
+    def decide(self, sentence: Sentence, mention: Mention, *, trace: bool = False) -> Decision:
         """How ``mention`` gets its label: :meth:`cxrlabel.rules.judge.Judge.decide`."""
-        return self.mention_judge.decide(sentence, mention, complete=complete)
+        return self.mention_judge.decide(sentence, mention, trace=trace)
 
     def judge(self, sentence: Sentence, mention: Mention) -> tuple[Label, tuple[Hit, ...]]:
         """The polarity of one mention and the hits that decided it (kept for compatibility:

@@ -86,17 +86,21 @@ CANNOT_EXCLUDE_RULE = _rule("cannot-exclude", "uncertain", "pre-negation-uncerta
 def test_a_pre_negation_uncertainty_hit_beats_negation_whatever_the_file_order():
     judge = Judge.from_rules(_rules(NEGATED_SUBJECT + CANNOT_EXCLUDE_RULE))
     sent = _parse(CANNOT_EXCLUDE)
-    d = judge.decide(sent, _mention(sent, 0))
+    d = judge.decide(sent, _mention(sent, 0), trace=True)
     assert (d.label, d.rule_ids, d.basis) == (Label.UNCERTAIN, ("cannot-exclude",), Basis.PATTERN)
-    # the judge stops at the deciding stage; negation is never consulted
-    assert [(st.stage, st.decided) for st in d.stages] == [(Stage.PRE_NEGATION_UNCERTAINTY, True)]
+    # negation matched too, but the earlier stage decided
+    assert [(st.stage, st.decided, [h.rule_id for h in st.hits]) for st in d.stages[:2]] == [
+        (Stage.PRE_NEGATION_UNCERTAINTY, True, ["cannot-exclude"]),
+        (Stage.NEGATION, False, ["negated-subject"]),
+    ]
 
 
-def test_complete_traces_later_stages_as_not_deciding_without_changing_the_decision():
+def test_a_trace_covers_every_stage_without_changing_the_decision():
     judge = Judge.from_rules(_rules(NEGATED_SUBJECT + CANNOT_EXCLUDE_RULE))
     sent = _parse(CANNOT_EXCLUDE)
-    quick, full = judge.decide(sent, _mention(sent, 0)), judge.decide(sent, _mention(sent, 0), complete=True)
+    quick, full = judge.decide(sent, _mention(sent, 0)), judge.decide(sent, _mention(sent, 0), trace=True)
     assert (full.label, full.hits, full.basis) == (quick.label, quick.hits, quick.basis)
+    assert (quick.stages, quick.scope) == ((), ())  # the labeler's hot path records nothing
     assert [st.stage for st in full.stages] == list(STAGE_ORDER)
     assert [st.decided for st in full.stages] == [True, False, False]
     assert [h.rule_id for h in full.stages[1].hits] == ["negated-subject"]
@@ -109,10 +113,11 @@ def test_a_positive_exception_wins_within_its_stage():
         + _rule("no-change-in", "positive", "negation", "path: change → prep_in → DISEASE")
     )
     sent = _parse(NO_CHANGE)
-    d = Judge.from_rules(rules).decide(sent, _mention(sent, 4, "Effusion"))
+    d = Judge.from_rules(rules).decide(sent, _mention(sent, 4, "Effusion"), trace=True)
     assert d.label is Label.POSITIVE and d.rule_ids == ("no-change-in",)
     # the negation hit was found in the same stage, but the exception decided
-    assert {h.rule_id for h in d.stages[-1].hits} == {"no-noun-in", "no-change-in"}
+    (neg,) = [st for st in d.stages if st.stage is Stage.NEGATION]
+    assert neg.decided and {h.rule_id for h in neg.hits} == {"no-noun-in", "no-change-in"}
 
 
 def test_the_first_hits_label_holds_and_only_agreeing_hits_decide():
@@ -128,7 +133,7 @@ def test_the_first_hits_label_holds_and_only_agreeing_hits_decide():
 def test_a_list_member_is_judged_at_the_member_it_hangs_from():
     judge = Judge.from_rules(_rules(_rule("no-disease", "negative", "negation", "path: DISEASE → neg → no")))
     sent = _parse(LIST)
-    d = judge.decide(sent, _mention(sent, 5, "Pneumothorax"))
+    d = judge.decide(sent, _mention(sent, 5, "Pneumothorax"), trace=True)
     assert d.label is Label.NEGATIVE and d.rule_ids == ("no-disease",)
     (neg,) = [st for st in d.stages if st.stage is Stage.NEGATION]
     # pneumothorax → effusion (conj_or) → consolidation (appos), where "no" hangs
@@ -143,14 +148,14 @@ def test_scope_rules_decide_only_when_no_pattern_rule_fires():
     path = _rule("subject-hedge", "uncertain", "post-negation-uncertainty", "path: DISEASE ← nsubj ← represent → md → may")
     judge = Judge.from_rules(_rules(path + HEDGE_SCOPE))
     sent = _parse(HEDGE)
-    d = judge.decide(sent, _mention(sent, 3))  # "pneumonia" is the object: the path cannot see "may"
+    d = judge.decide(sent, _mention(sent, 3), trace=True)  # "pneumonia" is the object: the path cannot see "may"
     assert (d.label, d.basis, d.rule_ids) == (Label.UNCERTAIN, Basis.SCOPE, ("hedge-before",))
     assert dict(d.hits[0].bindings) == {"cue": 1, "DISEASE": 3}
     assert all(not st.decided and st.hits == () for st in d.stages) and len(d.stages) == len(STAGE_ORDER)
     assert [(t.rule_id, t.cue) for t in d.scope] == [("hedge-before", 1)]
 
     judge = Judge.from_rules(_rules(_rule("object-hedge", "negative", "negation", "path: DISEASE ← dobj ← represent") + HEDGE_SCOPE))
-    d = judge.decide(sent, _mention(sent, 3))
+    d = judge.decide(sent, _mention(sent, 3), trace=True)
     assert (d.label, d.basis, d.rule_ids, d.scope) == (Label.NEGATIVE, Basis.PATTERN, ("object-hedge",), ())
 
 
@@ -159,7 +164,7 @@ def test_scope_rules_run_in_stage_order_and_the_first_cue_decides():
     early = _rule("early", "negative", "negation", "scope: {cues: [this]}")
     missing = _rule("missing", "uncertain", "pre-negation-uncertainty", "scope: {cues: [possibly]}")
     sent = _parse(HEDGE)
-    d = Judge.from_rules(_rules(late + early + missing)).decide(sent, _mention(sent, 3))
+    d = Judge.from_rules(_rules(late + early + missing)).decide(sent, _mention(sent, 3), trace=True)
     assert d.label is Label.NEGATIVE and d.rule_ids == ("early",)
     assert [(t.rule_id, t.stage, t.cue) for t in d.scope] == [
         ("missing", Stage.PRE_NEGATION_UNCERTAINTY, None),
@@ -170,7 +175,7 @@ def test_scope_rules_run_in_stage_order_and_the_first_cue_decides():
 def test_a_mention_nothing_fires_on_is_positive_by_default():
     sent = _parse(HEDGE)
     d = Judge.from_rules(_rules(CANNOT_EXCLUDE_RULE + _rule("no-cue", "negative", "negation", "scope: {cues: [without]}"))).decide(
-        sent, _mention(sent, 3))
+        sent, _mention(sent, 3), trace=True)
     assert (d.label, d.hits, d.basis) == (Label.POSITIVE, (), Basis.DEFAULT)
     assert [(t.rule_id, t.cue) for t in d.scope] == [("no-cue", None)]
 
@@ -180,7 +185,7 @@ def test_a_normal_mention_is_asserted_as_written_and_never_judged():
                                     + _rule("no-cue", "negative", "negation", "scope: {cues: [no]}")))
     sent = _parse(NO_ACUTE)
     normal = Mention(NORMAL, "CXR:normal", "No acute disease", 0, 16, 0, 2, (0, 1, 2))
-    d = judge.decide(sent, normal, complete=True)
+    d = judge.decide(sent, normal, trace=True)
     assert (d.label, d.hits, d.basis, d.stages, d.scope) == (Label.POSITIVE, (), Basis.NORMAL, (), ())
     assert d.apply(normal) is normal
     # the same span as a finding is negated by the rule the NORMAL mention is spared

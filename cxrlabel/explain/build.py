@@ -1,7 +1,7 @@
 """Building an :class:`~cxrlabel.explain.model.Explanation` from a labeled report.
 
 Nothing here matches a rule: each mention's :class:`~cxrlabel.rules.judge.Decision` comes from
-the labeler's judge (recomputed with ``complete=True``, so that the stages after the deciding
+the labeler's judge (recomputed with ``trace=True``, so that the stages after the deciding
 one are traced too), and this module only turns its trace into rows to show.
 """
 
@@ -86,7 +86,7 @@ def _scope_checks(judge: Judge, sent: Sentence, decision: Decision) -> tuple[Sco
 
 def _mention(judge: Judge, sent: Sentence, m: Mention) -> MentionExplanation:
     """One mention as the judge decided it: the polarity and trace are the decision's."""
-    decision = judge.decide(sent, m, complete=True)
+    decision = judge.decide(sent, m, trace=True)
     return MentionExplanation(
         finding=m.finding, cui=m.cui, text=m.text, start=m.start, end=m.end, head=m.head,
         nodes=tuple(m.nodes), polarity=Label(decision.label).value, rules=tuple(m.rules),

@@ -23,7 +23,7 @@ anchor tried, every hit, every scope rule tried), so what it shows is what decid
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Iterable
 
@@ -128,8 +128,9 @@ class ScopeTry:
 class Decision:
     """A mention's label, the hits that decided it, and how it was reached.
 
-    ``stages`` traces the pattern stages (empty for NORMAL); ``scope`` the scope rules tried
-    in the fallback (empty unless no pattern rule fired). A scope decision's one hit binds
+    With ``trace`` (:meth:`Judge.decide`), ``stages`` traces every pattern stage and ``scope``
+    the scope rules tried in the fallback (empty unless no pattern rule fired); both stay
+    empty without it and for a NORMAL mention. A scope decision's one hit binds
     ``cue`` (the cue token) and ``DISEASE`` (the mention head).
     """
 
@@ -186,11 +187,13 @@ class Judge:
             return self._scope_index[rule_id]
         return self.matcher.get(rule_id)
 
-    def decide(self, sentence: Sentence, mention: Mention, *, complete: bool = False) -> Decision:
+    def decide(self, sentence: Sentence, mention: Mention, *, trace: bool = False) -> Decision:
         """The decision for ``mention`` in ``sentence`` (the rule: see the module docstring).
 
-        With ``complete``, the stages after the deciding one are matched and traced too (marked
-        as not deciding), for ``explain``; the label and deciding hits are the same either way.
+        With ``trace``, the decision records every stage (those after the deciding one are
+        matched too, marked as not deciding) and every scope rule tried, for ``explain``;
+        without it (the labeler's hot path) it stops at the deciding stage and records
+        nothing. The label, hits and basis are the same either way.
         """
         if mention.finding == NORMAL:
             return Decision(mention.polarity, (), Basis.NORMAL)
@@ -199,30 +202,41 @@ class Judge:
         traces: list[StageTrace] = []
         decided: tuple[Label, tuple[Hit, ...]] | None = None
         for stage in STAGE_ORDER:
-            if decided is not None and not complete:
+            tries, hits = self._match_stage(graph, anchors, stage, trace)
+            deciding = decided is None and bool(hits)
+            if deciding:
+                decided = _stage_decision(hits)
+            if trace:
+                traces.append(StageTrace(stage, tries, deciding))
+            elif decided is not None:
                 break
-            trace = self._match_stage(graph, anchors, stage)
-            if decided is None and trace.hits:
-                decided = _stage_decision(trace.hits)
-                trace = replace(trace, decided=True)
-            traces.append(trace)
         if decided is not None:
             return Decision(decided[0], decided[1], Basis.PATTERN, tuple(traces))
-        tries, hit = self._scope_fallback(sentence, mention)
+        scope_tries, hit = self._scope_fallback(sentence, mention, trace)
         if hit is not None:
-            return Decision(hit.assigns, (hit,), Basis.SCOPE, tuple(traces), tries)
-        return Decision(Label.POSITIVE, (), Basis.DEFAULT, tuple(traces), tries)
+            return Decision(hit.assigns, (hit,), Basis.SCOPE, tuple(traces), scope_tries)
+        return Decision(Label.POSITIVE, (), Basis.DEFAULT, tuple(traces), scope_tries)
 
-    def _match_stage(self, graph: Any, anchors: list[int], stage: Stage) -> StageTrace:
+    def _match_stage(
+        self, graph: Any, anchors: list[int], stage: Stage, trace: bool
+    ) -> tuple[tuple[AnchorTry, ...], tuple[Hit, ...]]:
+        """The hits of the first anchor with any in ``stage`` (and, with ``trace``, every
+        anchor tried up to it)."""
         tries = []
+        hits: tuple[Hit, ...] = ()
         for anchor in anchors:
             hits = tuple(self.matcher.match(graph, anchor, stage=stage))
-            tries.append(AnchorTry(anchor, hits))
+            if trace:
+                tries.append(AnchorTry(anchor, hits))
             if hits:
                 break
-        return StageTrace(stage, tuple(tries))
+        return tuple(tries), hits
 
-    def _scope_fallback(self, sentence: Sentence, mention: Mention) -> tuple[tuple[ScopeTry, ...], Hit | None]:
+    def _scope_fallback(
+        self, sentence: Sentence, mention: Mention, trace: bool
+    ) -> tuple[tuple[ScopeTry, ...], Hit | None]:
+        """The first scope rule, in stage order, with a cue in scope of the mention (and, with
+        ``trace``, every scope rule tried up to it)."""
         nodes = mention.nodes or (mention.head,)
         tries = []
         for stage in STAGE_ORDER:
@@ -231,7 +245,8 @@ class Judge:
                     continue
                 assert rule.scope is not None
                 cue = rule.scope.find_cue(sentence.tokens, nodes)
-                tries.append(ScopeTry(rule.id, stage, cue))
+                if trace:
+                    tries.append(ScopeTry(rule.id, stage, cue))
                 if cue is not None:
                     hit = Hit(rule.id, rule.assigns, rule.stage, {"cue": cue, "DISEASE": mention.head})
                     return tuple(tries), hit
