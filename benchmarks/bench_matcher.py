@@ -22,7 +22,7 @@ from networkx.algorithms.isomorphism import DiGraphMatcher
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from cxrlabel.matcher import Matcher, _edge_match, _token_ok  # noqa: E402
+from cxrlabel.rules.matcher import Matcher, _edge_match, _token_ok  # noqa: E402
 from cxrlabel.rules import Rule, default_rules, load_pack, parse_path  # noqa: E402
 from cxrlabel.types import Edge, Label, Stage, Token, build_graph  # noqa: E402
 from test_matcher_table6 import read_cases  # noqa: E402

@@ -2,7 +2,8 @@
 
 Pipeline (ARCHITECTURE.md): sections → sentences → parse + normalize → concept mentions →
 rules by stage (pre-negation uncertainty → negation → post-negation uncertainty; the first
-stage with a hit decides) → aggregation policy → Normal.
+stage with a hit decides; :mod:`cxrlabel.rules.judge` owns that decision) → aggregation
+policy → Normal.
 
 ``label(text)`` uses one cached default :class:`Labeler` (spaCy backend, shipped rules and
 ontology). The first use of every Labeler runs a self-check of canary sentences and raises
@@ -18,11 +19,11 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from .aggregate import Policy, aggregate, get_policy, is_normal
 from .errors import LabelerError
-from .matcher import Hit, Matcher
-from .ontology import NORMAL
 from .parsers.base import Parser, get_parser
 from .result import ReportLabels
-from .types import Label, Mention, Sentence, Stage
+from .rules.judge import LIST_RELATIONS, SIBLING_RELATIONS, Decision, Judge, list_anchors  # noqa: F401 (old home)
+from .rules.matcher import Hit
+from .types import Label, Mention, Sentence
 
 if TYPE_CHECKING:  # pragma: no cover
     from .concepts import ConceptFinder
@@ -30,8 +31,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .rules import Rule
 
 __all__ = ["CANARIES", "Labeler", "ReportLabels", "label"]
-
-_STAGES = (Stage.PRE_NEGATION_UNCERTAINTY, Stage.NEGATION, Stage.POST_NEGATION_UNCERTAINTY)
 
 #: Sentences every labeler must get right before it labels anything (finding → label).
 CANARIES: tuple[tuple[str, str, Label], ...] = (
@@ -57,42 +56,6 @@ def resolve_rules(grammars: Any = None, *, replace: bool = False) -> list[Rule]:
     for g in grammars:
         rules = merge_rules(rules, [g] if isinstance(g, Rule) else load_source(g))
     return rules
-
-
-#: Relations that make a finding a member of a list ("no A, B or C"): a member shares the
-#: judgement of the members it hangs from. "but"/"yet" contrast and are left out.
-LIST_RELATIONS = frozenset({"conj", "conj_and", "conj_or", "conj_nor", "appos"})
-
-#: Relations under which nouns sharing one head form a list too: small parsers often attach
-#: every member of "No A, B, or C is identified" to the verb instead of to each other.
-SIBLING_RELATIONS = frozenset({"nsubj", "nsubjpass", "dobj", "attr", "pobj"})
-
-
-def _is_sibling_rel(rel: str) -> bool:
-    return rel in SIBLING_RELATIONS or rel.startswith("prep_")
-
-
-def list_anchors(graph: Any, head: int, *, depth: int = 4) -> list[int]:
-    """``head``, then the list members it hangs from (nearest first), then the nouns that
-    share its head under the same relation: the paper's conjunct propagation applied at
-    judgement time, so that it also covers comma lists parsed as appositions or siblings."""
-    out = [head]
-    node = head
-    for _ in range(depth):
-        ups = [h for h in graph.predecessors(node) if graph.edges[h, node]["rel"] in LIST_RELATIONS]
-        if not ups or ups[0] in out:
-            break
-        node = ups[0]
-        out.append(node)
-    for member in list(out):
-        for h in graph.predecessors(member):
-            rel = graph.edges[h, member]["rel"]
-            if not _is_sibling_rel(rel):
-                continue
-            for sib in graph.successors(h):
-                if sib not in out and graph.edges[h, sib]["rel"] == rel and graph.nodes[sib]["tag"].startswith("NN"):
-                    out.append(sib)
-    return out
 
 
 class Labeler:
@@ -121,9 +84,11 @@ class Labeler:
 
         self.parser: Parser = get_parser(parser, **(parser_options or {})) if isinstance(parser, str) else parser
         self.rules = resolve_rules(grammars, replace=replace_grammars)
-        self.matcher = Matcher(r for r in self.rules if r.scope is None)
-        #: Scope rules (cue windows), the fallback when no path rule decides a mention.
-        self.scope_rules = [r for r in self.rules if r.scope is not None]
+        #: Decides each mention's label (stages, list anchors, exceptions, scope fallback).
+        self.mention_judge = Judge.from_rules(self.rules)
+        #: The pattern rules' matcher and the scope rules (the judge's own).
+        self.matcher = self.mention_judge.matcher
+        self.scope_rules = list(self.mention_judge.scope_rules)
         if ontology is None:
             self.finder = ConceptFinder()
         elif isinstance(ontology, dict):
@@ -135,36 +100,15 @@ class Labeler:
         self._lock = threading.Lock()
 
     # -- the pipeline ------------------------------------------------------------------
-    def judge(self, sentence: Sentence, mention: Mention) -> tuple[Label, tuple[Hit, ...]]:
-        """The polarity of one mention and the hits that decided it.
+    def decide(self, sentence: Sentence, mention: Mention, *, trace: bool = False) -> Decision:
+        """How ``mention`` gets its label: :meth:`cxrlabel.rules.judge.Judge.decide`."""
+        return self.mention_judge.decide(sentence, mention, trace=trace)
 
-        Path and structured rules go first: stages run in order and the first stage with a hit
-        decides; within a stage a rule that assigns ``positive`` is an exception ("no change in
-        the effusion") and wins. Only when none of them fires do the scope rules (cue windows)
-        get a say, again in stage order.
-        """
-        anchors = list_anchors(sentence.graph, mention.head)
-        for stage in _STAGES:
-            hits = []
-            for anchor in anchors:
-                hits = self.matcher.match(sentence.graph, anchor, stage=stage)
-                if hits:
-                    break
-            if not hits:
-                continue
-            exceptions = [h for h in hits if h.assigns is Label.POSITIVE]
-            if exceptions:
-                return Label.POSITIVE, tuple(exceptions)
-            return hits[0].assigns, tuple(h for h in hits if h.assigns is hits[0].assigns)
-        nodes = mention.nodes or (mention.head,)
-        for stage in _STAGES:
-            for rule in self.scope_rules:
-                if rule.stage is not stage:
-                    continue
-                cue = rule.scope.find_cue(sentence.tokens, nodes)
-                if cue is not None:
-                    return rule.assigns, (Hit(rule.id, rule.assigns, rule.stage, {"cue": cue, "DISEASE": mention.head}),)
-        return Label.POSITIVE, ()
+    def judge(self, sentence: Sentence, mention: Mention) -> tuple[Label, tuple[Hit, ...]]:
+        """The polarity of one mention and the hits that decided it (kept for compatibility:
+        :meth:`decide` returns the whole :class:`~cxrlabel.rules.judge.Decision`)."""
+        d = self.mention_judge.decide(sentence, mention)
+        return d.label, d.hits
 
     def label_document(self, doc: Document) -> ReportLabels:
         """Labels for an already parsed report (see :func:`cxrlabel.document.parse_reports`)."""
@@ -173,15 +117,10 @@ class Labeler:
 
     def _label_document(self, doc: Document) -> ReportLabels:
         mentions: list[Mention] = []
+        judge = self.mention_judge
         for sent in doc.sentences:
             for m in self.finder.find(sent):
-                if m.finding == NORMAL:
-                    # Normal statements carry their own negation ("no acute disease"): they
-                    # are asserted as written, never judged by the finding rules.
-                    mentions.append(m)
-                    continue
-                pol, hits = self.judge(sent, m)
-                mentions.append(m.with_polarity(pol, (h.rule_id for h in hits)))
+                mentions.append(judge.decide(sent, m).apply(m))
         labels = aggregate(mentions, self.policy)
         return ReportLabels(
             labels=labels,

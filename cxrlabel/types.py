@@ -22,6 +22,7 @@ __all__ = [
     "FINDINGS",
     "LABEL_CODES",
     "OTHER",
+    "STAGE_ORDER",
     "Edge",
     "Label",
     "Mention",
@@ -74,6 +75,11 @@ class Stage(str, Enum):
 
     def __str__(self) -> str:
         return self.value
+
+
+#: The order the stages run in, NegBio's: the enum's own order, named once here. The judge
+#: (:mod:`cxrlabel.rules.judge`) runs stages in this order and everything else imports it.
+STAGE_ORDER: tuple[Stage, ...] = tuple(Stage)
 
 
 @dataclass(frozen=True, slots=True)

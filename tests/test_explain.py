@@ -15,14 +15,14 @@ from cxrlabel.explain import (
     Explanation,
     SentenceExplanation,
     TokenRow,
-    _levels,
     explain,
     render_html,
     render_svg,
     render_text,
 )
+from cxrlabel.explain.html import arc_levels
 from cxrlabel.labeler import Labeler
-from cxrlabel.types import Stage
+from cxrlabel.types import STAGE_ORDER, Stage
 
 REPORT = "No evidence of pneumothorax. Mild cardiomegaly."
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -83,7 +83,7 @@ def test_each_sentence_carries_its_normalized_parse(expl):
 )
 def test_every_firing_is_a_real_match_and_the_earliest_stage_decides(labeler, text):
     expl = explain(text, labeler)
-    order = list(Stage)
+    order = list(STAGE_ORDER)
     for s, sent in zip(expl.sentences, labeler.label(text).sentences):
         g = sent.graph
         for m in s.mentions:
@@ -95,12 +95,13 @@ def test_every_firing_is_a_real_match_and_the_earliest_stage_decides(labeler, te
                 for h, rel, d in f.edges:
                     assert g.edges[h, d]["rel"] == rel
             decided = [f for f in m.firings if f.decided]
-            assert {f.rule_id for f in decided} == set(m.rules)
+            assert set(m.deciding) == set(m.rules)
             if decided:
+                assert m.basis == "pattern"
                 first = min(order.index(Stage(f.stage)) for f in m.firings)
                 assert all(order.index(Stage(f.stage)) == first for f in decided)
-            else:
-                assert m.polarity == "positive"
+            elif m.basis == "default":
+                assert m.polarity == "positive" and not m.rules
 
 
 def test_text_output_shows_rule_bindings_and_labels(expl):
@@ -134,7 +135,7 @@ def test_html_has_one_svg_per_sentence_with_the_deciding_rule_highlighted(expl, 
 
 def test_arc_levels_stack_outer_arcs_above_inner_ones():
     edges = [(1, "neg", 0), (1, "prep", 2), (2, "pobj", 3), (1, "prep_of", 3), (1, "punct", 4)]
-    lv = dict(zip(edges, _levels(edges)))
+    lv = dict(zip(edges, arc_levels(edges)))
     assert lv[(1, "neg", 0)] == lv[(1, "prep", 2)] == lv[(2, "pobj", 3)] == 1
     assert lv[(1, "prep_of", 3)] == 2 and lv[(1, "punct", 4)] == 3
 
@@ -182,3 +183,70 @@ def test_text_and_file_together_or_neither_is_a_usage_error(tmp_path):
     f = tmp_path / "r.txt"
     f.write_text("x", encoding="utf-8")
     assert runner.invoke(main, ["explain", "text", "--file", str(f)]).exit_code == 2
+
+
+SCOPE_DECIDED = "This may represent focal right lower lobe pneumonia given history."
+
+
+def test_a_scope_decision_names_the_scope_rule_and_its_cue(labeler):
+    expl = explain(SCOPE_DECIDED, labeler)
+    m = _mention(expl, "Pneumonia")
+    assert m.basis == "scope" and m.polarity == "uncertain" and m.rules == ("hedge-cue-before",)
+    (check,) = [c for c in m.scope if c.decided]
+    assert (check.rule_id, check.cue, check.cue_text) == ("hedge-cue-before", 1, "may")
+    assert check.location and check.location.startswith("grammars/scope.yaml:")
+    assert not [f for f in m.firings if f.decided]
+    out = render_text(expl)
+    assert "no rule fired" not in out
+    assert "scope rule hedge-cue-before [post-negation-uncertainty] → uncertain, decided" in out
+    assert "cue: 1 'may'" in out
+    # the cue token is what the HTML page highlights for the deciding scope rule
+    svg = ET.fromstring(re.findall(r"<svg.*?</svg>", render_html(expl), re.S)[0])
+    hits = [g for g in svg.iter(SVG_NS + "g") if "rule-hit" in g.get("class", "").split()]
+    assert [g.find(SVG_NS + "text").text for g in hits] == ["may"]
+    assert hits[0].get("data-rules") == "hedge-cue-before"
+    data = expl.to_dict()["sentences"][0]["mentions"][0]
+    assert data["basis"] == "scope" and any(c["decided"] and c["cue"] == 1 for c in data["scope"])
+
+
+def test_a_normal_mention_is_asserted_as_written_not_decided_by_negation_rules(labeler):
+    text = "No acute process or large pneumothorax."
+    expl = explain(text, labeler)
+    normal = _mention(expl, "NORMAL")
+    (labeled,) = [m for m in labeler.label(text).mentions if m.finding == "NORMAL"]
+    assert normal.basis == "normal" and normal.firings == () and normal.scope == ()
+    assert normal.polarity == labeled.polarity.value and normal.rules == labeled.rules == ()
+    out = render_text(expl)
+    block = out.split("mention 'No acute process'")[1].split("  mention ")[0]
+    assert "NORMAL: asserted as written" in block and "rule " not in block.replace("finding rules", "")
+    assert f"polarity: {labeled.polarity.value}" in block
+    # the pneumothorax in the same sentence is still judged, and negated
+    assert _mention(expl, "Pneumothorax").polarity == "negative"
+
+
+CONTRACT_SENTENCES = (
+    "No pneumothorax.",
+    "No acute process or large pneumothorax.",
+    "No acute cardiopulmonary abnormality.",
+    "Lungs are clear without focal consolidation, effusion or pneumothorax.",
+    "Pneumonia cannot be excluded.",
+    "No change in the moderate right effusion.",
+    "Possible small left effusion.",
+    "Findings may represent atelectasis or pneumonia.",
+    "Low lung volumes with bibasilar atelectasis.",
+    SCOPE_DECIDED,
+    "FINDINGS: The lungs are clear. IMPRESSION: No active disease.",
+)
+
+
+@pytest.mark.parametrize("text", CONTRACT_SENTENCES)
+def test_explain_shows_the_labelers_polarity_and_deciding_rules_for_every_mention(labeler, text):
+    expl = explain(text, labeler)
+    shown = [m for s in expl.sentences for m in s.mentions]
+    labeled = labeler.label(text).mentions
+    assert [(m.finding, m.start, m.end) for m in shown] == [(m.finding, m.start, m.end) for m in labeled]
+    for m, lab in zip(shown, labeled):
+        assert m.polarity == lab.polarity.value, (text, m.text)
+        assert m.deciding == lab.rules, (text, m.text)
+        if m.finding == "NORMAL":
+            assert m.basis == "normal" and not m.firings

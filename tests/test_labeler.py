@@ -5,8 +5,9 @@ import pytest
 import cxrlabel
 from cxrlabel.aggregate import NEGATIVE_FIRST, POSITIVE_FIRST, UNCERTAIN_FIRST, aggregate, get_policy, is_normal
 from cxrlabel.errors import LabelerError, PluginError
-from cxrlabel.labeler import Labeler, list_anchors
+from cxrlabel.labeler import Labeler
 from cxrlabel.parsers.conllu import read_conllu
+from cxrlabel.rules.judge import Basis, list_anchors
 from cxrlabel.types import FINDINGS, OTHER, Label, Mention
 
 
@@ -141,3 +142,15 @@ def test_list_anchors_climb_conjuncts_and_appositions_to_the_negated_head():
     (s,) = read_conllu(LIST)
     assert list_anchors(s.graph, 5) == [5, 3, 1]
     assert list_anchors(s.graph, 1) == [1]
+
+
+def test_the_labeler_applies_its_judges_decision_to_every_mention(labeler):
+    r = labeler.label("No acute process or large pneumothorax. Pneumonia cannot be excluded.")
+    by_index = {s.index: s for s in r.sentences}
+    for m in r.mentions:
+        d = labeler.decide(by_index[m.sentence], m)
+        assert (m.polarity, m.rules) == (d.label, d.rule_ids)
+        assert labeler.judge(by_index[m.sentence], m) == (d.label, d.hits)  # the old entry point
+    normal = [m for m in r.mentions if m.finding == "NORMAL"]
+    assert normal and all(labeler.decide(by_index[m.sentence], m).basis is Basis.NORMAL for m in normal)
+    assert r["Pneumothorax"] is Label.NEGATIVE and r["Pneumonia"] is Label.UNCERTAIN

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from networkx.algorithms.isomorphism import DiGraphMatcher
 
 from cxrlabel.errors import RuleError
-from cxrlabel.matcher import Hit, Matcher
+from cxrlabel.rules.matcher import Hit, Matcher
 from cxrlabel.parsers.conllu import read_conllu
 from cxrlabel.rules import Rule, parse_path
 from cxrlabel.types import Edge, Label, Stage, Token, build_graph
@@ -251,3 +251,9 @@ def test_ambiguous_candidates_are_settled_by_the_search():
     # but not when only one exists
     g1 = build_graph(tokens[:2], [Edge(0, "dep", 1)])
     assert Matcher([r2]).match(g1, 0) == []
+
+
+def test_the_old_module_path_still_imports_the_same_matcher():
+    import cxrlabel.matcher as old
+
+    assert old.Matcher is Matcher and old.Hit is Hit

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cxrlabel.matcher import Matcher
+from cxrlabel.rules.matcher import Matcher
 from cxrlabel.parsers.conllu import read_conllu
 from cxrlabel.rules import load_pack
 from cxrlabel.types import Edge, Sentence, Stage
