@@ -33,9 +33,6 @@ __all__ = ["OUTPUT_COLUMNS", "ReportRecord", "decode_bytes", "read_reports", "wr
 
 OUTPUT_COLUMNS: tuple[str, ...] = ("id", *FINDINGS, "No Finding")
 
-# Kept for cxrlabel.batch until it imports TEXT_COLUMN_GUESSES from cxrlabel.columns.
-_TEXT_NAMES = TEXT_COLUMN_GUESSES
-
 
 @dataclass(frozen=True)
 class ReportRecord:

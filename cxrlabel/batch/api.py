@@ -7,6 +7,7 @@ import math
 import os
 from typing import TYPE_CHECKING, Any
 
+from ..columns import TEXT_COLUMN_GUESSES, pick_column
 from ..errors import InputError
 from .engines import run_on_engine
 from .options import DEFAULT, LabelOptions, resolve_cache
@@ -34,10 +35,7 @@ def _records_of(data: Any, text_column: str | None, id_column: str | None) -> tu
 def _frame_records(data: Any, text_column: str | None, id_column: str | None) -> list[Record]:
     col = text_column
     if col is None:
-        from ..io import _TEXT_NAMES
-
-        lower = {str(c).lower(): c for c in data.columns}
-        col = next((lower[n] for n in _TEXT_NAMES if n in lower), None)
+        col = pick_column(data.columns, None, TEXT_COLUMN_GUESSES)
         if col is None:
             raise InputError(
                 f"cannot tell which column holds the report text; pass text_column= (columns: {', '.join(map(str, data.columns))})",

@@ -19,7 +19,7 @@ Where each step lives, in pipeline order:
    ``Decision`` that the labeler applies and ``cxrlabel explain`` renders.
 
 Rule examples run through the full labeler in :mod:`~cxrlabel.rules.examples` and
-:mod:`~cxrlabel.rules.testing` (``cxrlabel rules test``).
+:mod:`cxrlabel.rules_testing` (``cxrlabel rules test``; above the labeler, so outside this package).
 
 Public surface here: :func:`parse_path` (one path → :class:`Pattern`), :func:`load_rules` /
 :func:`iter_errors` (a file → rules / every located error), :func:`load_pack` /
