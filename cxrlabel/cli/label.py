@@ -92,7 +92,7 @@ def label_cmd(
     run the same command with --resume to label only what is left. Parses are cached
     (`cxrlabel cache info`), so re-labeling after a rule change skips the parser.
     """
-    from ..batch import DEFAULT, LabelOptions, chunked, label_read_chunks, progress_bar, resolve_cache, run_sharded
+    from ..batch import DEFAULT, LabelOptions, resolve_cache, run_sharded
 
     if resume and not output:
         raise click.UsageError("--resume needs -o/--output (the shards live in OUTPUT.parts/)")
@@ -109,13 +109,7 @@ def label_cmd(
         batch_size=batch_size,
         cache=None if no_cache else resolve_cache(cache_path or DEFAULT),
     )
-    records = []
-    for rec in read_reports(input, column=column, id_column=id_column, header=header, encoding=encoding):
-        if rec.error is not None:
-            click.echo(f"report {rec.id}: {rec.error}", err=True)
-        records.append((rec.id, rec.text, rec.error))
-    columns = [*OUTPUT_COLUMNS, *(["explain"] if explain else []), "error"]
-
+    records = _read_records(input, column=column, id_column=id_column, header=header, encoding=encoding)
     if output:
         n = run_sharded(
             records, output, options, jobs=jobs, shard_size=shard_size, fmt=fmt, resume=resume,
@@ -123,21 +117,34 @@ def label_cmd(
         )
         click.echo(f"labeled {n} reports → {output}", err=True)
         return
+    columns = [*OUTPUT_COLUMNS, *(["explain"] if explain else []), "error"]
+    rows = _labeled_rows(records, options, engine=engine, jobs=jobs, shard_size=shard_size, scheduler=scheduler, progress=progress)
+    write_rows(rows, sys.stdout, fmt=fmt, columns=columns)
 
-    # stdout: label chunk by chunk and write the rows in input order as they become ready
+
+def _read_records(input: str, **reader_options: Any) -> list[tuple[Any, str | None, str | None]]:
+    """``(id, text, read error)`` of every report in INPUT; read errors are echoed to stderr."""
+    records = []
+    for rec in read_reports(input, **reader_options):
+        if rec.error is not None:
+            click.echo(f"report {rec.id}: {rec.error}", err=True)
+        records.append((rec.id, rec.text, rec.error))
+    return records
+
+
+def _labeled_rows(records: list, options: Any, *, engine: str, jobs: int, shard_size: int, scheduler: str | None, progress: bool) -> Any:
+    """Label chunk by chunk and yield the rows in input order as they become ready (stdout)."""
+    from ..batch import chunked, label_read_chunks, progress_bar
+
     results = label_read_chunks(
         chunked(records, shard_size), options, engine=engine, jobs=jobs, n_chunks=-(-len(records) // shard_size), scheduler=scheduler
     )
-
-    def rows() -> Any:
-        ready: dict[int, list[dict[str, Any]]] = {}
-        nxt = 0
-        with progress_bar(len(records), progress) as bar:
-            for k, chunk_rows in results:
-                ready[k] = chunk_rows
-                bar.update(len(chunk_rows))
-                while nxt in ready:
-                    yield from ready.pop(nxt)
-                    nxt += 1
-
-    write_rows(rows(), sys.stdout, fmt=fmt, columns=columns)
+    ready: dict[int, list[dict[str, Any]]] = {}
+    nxt = 0
+    with progress_bar(len(records), progress) as bar:
+        for k, chunk_rows in results:
+            ready[k] = chunk_rows
+            bar.update(len(chunk_rows))
+            while nxt in ready:
+                yield from ready.pop(nxt)
+                nxt += 1
