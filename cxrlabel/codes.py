@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping
 
-__all__ = ["CODES", "FAMILIES", "RETIRED", "Code", "describe", "family_codes"]
+__all__ = ["ERROR_CODES", "ERROR_FAMILIES", "RETIRED_CODES", "Code", "describe_code", "family_codes"]
 
 #: Family letter → the exception class (in :mod:`cxrlabel.errors`) every code of it is raised as.
-FAMILIES: Mapping[str, str] = MappingProxyType(
+ERROR_FAMILIES: Mapping[str, str] = MappingProxyType(
     {
         "E": "CxrlabelError",
         "R": "RuleError",
@@ -208,24 +208,24 @@ def _table() -> dict[str, Code]:
     out: dict[str, Code] = {}
     for rows in (_E, _R, _I, _P, _O, _G, _L, _X, _V):
         for code, row in rows.items():
-            error, meaning = row if isinstance(row, tuple) else (FAMILIES[code[0]], row)
+            error, meaning = row if isinstance(row, tuple) else (ERROR_FAMILIES[code[0]], row)
             out[code] = Code(code, error, meaning)
     return out
 
 
 #: Every error code → its :class:`Code` row, family by family in the order above.
-CODES: Mapping[str, Code] = MappingProxyType(_table())
+ERROR_CODES: Mapping[str, Code] = MappingProxyType(_table())
 
 
 #: Codes no longer raised, kept in the table (and the docs) so that they are never reused.
-RETIRED: frozenset[str] = frozenset(c for c, row in CODES.items() if row.meaning.startswith("retired:"))
+RETIRED_CODES: frozenset[str] = frozenset(c for c, row in ERROR_CODES.items() if row.meaning.startswith("retired:"))
 
 
-def describe(code: str) -> str:
+def describe_code(code: str) -> str:
     """The one-line meaning of ``code`` (``KeyError`` for an unknown code)."""
-    return CODES[code].meaning
+    return ERROR_CODES[code].meaning
 
 
 def family_codes(letter: str) -> dict[str, str]:
     """The codes of one family (``"R"``, ``"I"``, …) → their meanings, in table order."""
-    return {c: row.meaning for c, row in CODES.items() if row.family == letter}
+    return {c: row.meaning for c, row in ERROR_CODES.items() if row.family == letter}

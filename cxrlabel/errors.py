@@ -16,7 +16,7 @@
 
 Codes are strings such as ``"R101"``; ``str(err)`` starts with ``error[CODE]`` (rule errors
 put ``file:line:col:`` in front, the way compilers do). Every code, with its class and meaning,
-is a row of :data:`cxrlabel.codes.CODES`.
+is a row of :data:`cxrlabel.codes.ERROR_CODES`.
 """
 
 from __future__ import annotations

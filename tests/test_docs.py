@@ -31,7 +31,7 @@ _FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
 def codes_in_source() -> set[str]:
-    from cxrlabel.codes import CODES as ALL_CODES  # the one table; tests/test_error_codes.py checks it
+    from cxrlabel.codes import ERROR_CODES as ALL_CODES  # the one table; tests/test_error_codes.py checks it
 
     found: set[str] = set(CODES) | set(ALL_CODES)
     for pkg in ("cxrlabel", "cxrlabel_vision"):

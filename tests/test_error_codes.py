@@ -11,7 +11,10 @@ import pytest
 
 import cxrlabel.errors as errors
 import cxrlabel.rules  # noqa: F401 - defines PathError, a RuleError raised with R codes
-from cxrlabel.codes import CODES, FAMILIES, RETIRED, describe
+from cxrlabel.codes import ERROR_CODES as CODES
+from cxrlabel.codes import ERROR_FAMILIES as FAMILIES
+from cxrlabel.codes import RETIRED_CODES as RETIRED
+from cxrlabel.codes import describe_code as describe
 from cxrlabel.rules import CODES as RULE_CODES
 
 ROOT = Path(__file__).resolve().parents[1]

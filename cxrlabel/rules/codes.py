@@ -12,7 +12,7 @@ from ..codes import family_codes
 
 __all__ = ["CODES", "describe"]
 
-#: R-family code → one-line meaning (a view of :data:`cxrlabel.codes.CODES`).
+#: R-family code → one-line meaning (a view of :data:`cxrlabel.codes.ERROR_CODES`).
 CODES: dict[str, str] = family_codes("R")
 
 
