@@ -42,6 +42,7 @@ __all__ = [
     "create_model",
     "heatmap_to_boxes",
     "list_models",
+    "predict_image",
     "register_model",
 ]
 
@@ -53,6 +54,7 @@ _LAZY = {
     "LSEPool2d": "pooling",
     "WCELoss": "loss",
     "LSENet": "model",
+    "predict_image": "localize",
     "create_model": "registry",
     "list_models": "registry",
     "register_model": "registry",

@@ -52,6 +52,10 @@ def read_labels(path: str | Path, uncertain: str = "ignore") -> pd.DataFrame:
     Blank cells mean "not mentioned" and become 0, as in ChestX-ray8's negative class. ``-1``
     (uncertain) follows ``uncertain``: ``"ignore"`` → NaN (masked by the loss), ``"zeros"`` → 0,
     ``"ones"`` → 1. Ids without an extension get ``.png``.
+
+    Rows whose ``error`` column (cxrlabel's label output) is not blank are reports the labeler
+    could not read: they are dropped, never taken as "No Finding"; their number is in
+    ``table.attrs["errors"]``.
     """
     if uncertain not in UNCERTAIN_POLICIES:
         raise VisionError(
@@ -71,6 +75,11 @@ def read_labels(path: str | Path, uncertain: str = "ignore") -> pd.DataFrame:
             f"{list(df.columns)[:8]}",
             code="V810",
         )
+    errors = 0
+    if "error" in df.columns:  # cxrlabel's label output: a report that failed has an error
+        failed = df["error"].str.strip() != ""
+        errors = int(failed.sum())
+        df = df[~failed].reset_index(drop=True)
     names = df[id_col].str.strip()
     names = names.where(names.str.contains(r"\.\w+$", regex=True), names + ".png")
     out = pd.DataFrame(index=pd.Index(names, name="filename"))
@@ -106,6 +115,7 @@ def read_labels(path: str | Path, uncertain: str = "ignore") -> pd.DataFrame:
     if out.index.duplicated().any():
         dup = out.index[out.index.duplicated()][:3].tolist()
         raise VisionError(f"label table {p} repeats image ids, e.g. {dup}", code="V810")
+    out.attrs["errors"] = errors
     return out
 
 
