@@ -46,6 +46,37 @@ def _patient_of(filename: str) -> str:
     return m.group(1) if m else Path(filename).stem
 
 
+def _finding_columns(df: pd.DataFrame, index: pd.Index, p: Path, uncertain: str) -> pd.DataFrame:
+    """The 14 finding columns as floats, from ``Finding Labels`` or 1/0/-1/blank columns."""
+    out = pd.DataFrame(index=index)
+    if "Finding Labels" in df.columns:
+        sets = df["Finding Labels"].str.split("|").map(
+            lambda xs: {_SPELLINGS.get(x.strip(), x.strip()) for x in xs}
+        )
+        for f in FINDINGS:
+            out[f] = sets.map(lambda s, f=f: 1.0 if f in s else 0.0).to_numpy()
+    else:
+        missing = [f for f in FINDINGS if f not in df.columns]
+        if missing:
+            raise VisionError(
+                f"label table {p} lacks finding columns {missing}; expected cxrlabel output "
+                f"(id + 14 findings) or NIH Data_Entry (Finding Labels)",
+                code="V810",
+            )
+        mapped = {"": 0.0, "1": 1.0, "1.0": 1.0, "0": 0.0, "0.0": 0.0}
+        mapped["-1"] = mapped["-1.0"] = {"ignore": np.nan, "zeros": 0.0, "ones": 1.0}[uncertain]
+        for f in FINDINGS:
+            col = df[f].str.strip()
+            bad = sorted(set(col) - set(mapped))
+            if bad:
+                raise VisionError(
+                    f"label table {p}, column {f}: values {bad[:5]} are not 1/0/-1/blank",
+                    code="V810",
+                )
+            out[f] = col.map(mapped).to_numpy(dtype=float)
+    return out
+
+
 def read_labels(path: str | Path, uncertain: str = "ignore") -> pd.DataFrame:
     """Read a label table (cxrlabel output or NIH Data_Entry) → DataFrame indexed by file name.
 
@@ -82,32 +113,7 @@ def read_labels(path: str | Path, uncertain: str = "ignore") -> pd.DataFrame:
         df = df[~failed].reset_index(drop=True)
     names = df[id_col].str.strip()
     names = names.where(names.str.contains(r"\.\w+$", regex=True), names + ".png")
-    out = pd.DataFrame(index=pd.Index(names, name="filename"))
-    if "Finding Labels" in df.columns:
-        sets = df["Finding Labels"].str.split("|").map(
-            lambda xs: {_SPELLINGS.get(x.strip(), x.strip()) for x in xs}
-        )
-        for f in FINDINGS:
-            out[f] = sets.map(lambda s, f=f: 1.0 if f in s else 0.0).to_numpy()
-    else:
-        missing = [f for f in FINDINGS if f not in df.columns]
-        if missing:
-            raise VisionError(
-                f"label table {p} lacks finding columns {missing}; expected cxrlabel output "
-                f"(id + 14 findings) or NIH Data_Entry (Finding Labels)",
-                code="V810",
-            )
-        mapped = {"": 0.0, "1": 1.0, "1.0": 1.0, "0": 0.0, "0.0": 0.0}
-        mapped["-1"] = mapped["-1.0"] = {"ignore": np.nan, "zeros": 0.0, "ones": 1.0}[uncertain]
-        for f in FINDINGS:
-            col = df[f].str.strip()
-            bad = sorted(set(col) - set(mapped))
-            if bad:
-                raise VisionError(
-                    f"label table {p}, column {f}: values {bad[:5]} are not 1/0/-1/blank",
-                    code="V810",
-                )
-            out[f] = col.map(mapped).to_numpy(dtype=float)
+    out = _finding_columns(df, pd.Index(names, name="filename"), p, uncertain)
     pcol = next((c for c in _PATIENT_COLUMNS if c in df.columns), None)
     out["patient"] = (
         df[pcol].str.strip().to_numpy() if pcol else [_patient_of(n) for n in out.index]
