@@ -136,7 +136,10 @@ def localize_cmd(images, names_file, split, bboxes, only, min_prob, thresholds, 
 @click.option("--bboxes", required=True, help="BBox_List_2017.csv(.gz) or images_bboxes.csv")
 @click.option("--images", required=True, type=click.Path(file_okay=False),
               help="image folder (image sizes; heatmaps when no --detections)")
-@click.option("--detections", default=None, help="a `localize` CSV instead of running a model")
+@click.option("--detections", default=None, help="a `localize` CSV instead of running a model "
+              "(only its images are scored)")
+@_NAMES
+@_SPLIT
 @click.option("--thresholds", default="60,180", show_default=True)
 @click.option("--control", type=click.Choice(["boxes", "heatmap", "none"]), default="boxes",
               show_default=True, help="chance level: the model's boxes at random places, or "
@@ -149,8 +152,8 @@ def localize_cmd(images, names_file, split, bboxes, only, min_prob, thresholds, 
               "per finding, accuracy and AFP)")
 @click.option("-o", "--output", default=None, help="CSV path (default: stdout)")
 @inference_options
-def eval_boxes_cmd(bboxes, images, detections, thresholds, control, map_size, seed, fmt,
-                   output, **mk):
+def eval_boxes_cmd(bboxes, images, detections, names_file, split, thresholds, control, map_size,
+                   seed, fmt, output, **mk):
     """IoBB and IoU accuracy and average false positives per finding (+ chance control)."""
     import pandas as pd
 
@@ -163,12 +166,16 @@ def eval_boxes_cmd(bboxes, images, detections, thresholds, control, map_size, se
     truth = read_bboxes(bboxes)
     paths = find_images(images)
     truth = truth[truth.image.isin(set(paths))]
+    wanted = read_names(names_file, split, mk["checkpoint"])
+    if wanted is not None:
+        truth = truth[truth.image.isin(set(wanted))]
+    if detections:
+        det = pd.read_csv(detections)
+        truth = truth[truth.image.isin(set(det.image))]
     if truth.empty:
         raise VisionError(f"none of the boxed images of {bboxes} is under {images}", code="V813")
     ths = parse_numbers(thresholds)
-    if detections:
-        det = pd.read_csv(detections)
-    else:
+    if not detections:
         model, findings, size, _stride, dev = load_model(**mk)
         names = sorted(set(truth.image))
         det = localize(model, findings, images, names, size, dev, ths, truth=truth,
