@@ -1,15 +1,16 @@
-"""Training throughput of cxrlabel_vision: images/second at 224² and 512² (issue 6).
+"""Throughput of cxrlabel_vision: train and inference images/second at 224² and 512²,
+AMP on and off, from device-resident batches and from the image cache (issues 6 and 15).
 
-Two sources: ``synthetic`` (uint8 batches already on the device — the model's ceiling) and
+Sources: ``synthetic`` (uint8 batches already on the device — the model's ceiling) and
 ``cache`` (the pre-resized uint8 memmap cache built from PNGs, through a DataLoader — what a
-real run sees). Each measures full training steps (forward, W-CEL, backward, optimizer) with
-AMP and channels-last on a GPU, after warm-up steps.
+real run sees). Modes: ``train`` (forward, W-CEL, backward, optimizer step) and ``infer``
+(forward with class heatmaps, no gradient — what predict/eval/localize run). Each is timed
+after warm-up steps, channels-last on a GPU.
 
-    python benchmarks/bench_vision.py                          # resnet50, 224 and 512, GPU
-    python benchmarks/bench_vision.py --device cpu --arch resnet18 --sizes 224 \
-        --batch-size 8 --steps 5 --warmup 1 --cache-images 64   # a cheap CPU reference
+    python benchmarks/bench_vision.py                  # on a GPU: resnet50, 224 and 512, AMP on/off
+    python benchmarks/bench_vision.py --smoke          # seconds on a CPU: checks it runs, no figures
 
-Prints one JSON line per (size, source) and a Markdown table for benchmarks/RESULTS.md.
+Prints one JSON line per (size, mode, source, AMP) and a Markdown table for RESULTS.md.
 """
 
 from __future__ import annotations
@@ -53,6 +54,15 @@ def _step_fn(model, opt, crit, device, amp, channels_last, scaler):
     return step
 
 
+def _infer_fn(model, device, amp, channels_last):
+    @torch.no_grad()
+    def step(images: torch.Tensor, _targets: torch.Tensor) -> None:
+        with autocast(device, amp):
+            model.heatmaps(to_input(images, device, channels_last))
+
+    return step
+
+
 def bench_synthetic(step, size, batch, steps, warmup, device) -> float:
     images = torch.randint(0, 256, (batch, 1, size, size), dtype=torch.uint8, device=device)
     targets = (torch.rand(batch, 14, device=device) < 0.1).float()
@@ -66,9 +76,9 @@ def bench_synthetic(step, size, batch, steps, warmup, device) -> float:
     return batch * steps / (time.perf_counter() - t0)
 
 
-def _make_pngs(folder: Path, n: int) -> list[str]:
+def _make_pngs(folder: Path, n: int, side: int = 1024) -> list[str]:
     rng = np.random.default_rng(0)
-    base = rng.integers(0, 256, (1024, 1024), dtype=np.uint8)
+    base = rng.integers(0, 256, (side, side), dtype=np.uint8)
     names = []
     for i in range(n):
         name = f"{i:08d}_000.png"
@@ -102,7 +112,12 @@ def bench_cache(step, size, batch, steps, warmup, device, workers, png_dir, name
     return seen / (time.perf_counter() - t0)
 
 
-def main() -> None:
+SMOKE = {"arch": "resnet18", "sizes": "32", "batch_size": 2, "steps": 1, "warmup": 0,
+         "device": "cpu", "workers": 0, "cache_images": 4, "png_side": 64, "amp": "off",
+         "transition_dim": 8}
+
+
+def _args(argv=None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--arch", default="resnet50")
     ap.add_argument("--sizes", default="224,512")
@@ -110,53 +125,81 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=30)
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--device", default="auto")
-    ap.add_argument("--no-amp", action="store_true")
+    ap.add_argument("--amp", choices=["both", "on", "off"], default="both",
+                    help="AMP runs (CUDA only; on a CPU every run is without AMP)")
     ap.add_argument("--no-channels-last", action="store_true")
     ap.add_argument("--workers", type=int, default=8)
     ap.add_argument("--cache-images", type=int, default=512,
-                    help="synthetic 1024² PNGs to build the cache from (0: skip the cache run)")
+                    help="synthetic PNGs to build the cache from (0: skip the cache runs)")
+    ap.add_argument("--png-side", type=int, default=1024, help="side of those PNGs")
+    ap.add_argument("--transition-dim", type=int, default=2048)
     ap.add_argument("--sources", default="synthetic,cache")
-    args = ap.parse_args()
+    ap.add_argument("--modes", default="train,infer")
+    ap.add_argument("--smoke", action="store_true",
+                    help="tiny CPU run that checks every path works (figures meaningless)")
+    args = ap.parse_args(argv)
+    if args.smoke:
+        for k, v in SMOKE.items():
+            setattr(args, k, v)
+    return args
 
+
+def _run_one(args, device, size, mode, amp, source, png_dir, names, tmp) -> dict | None:
+    cl = not args.no_channels_last
+    model = create_model(args.arch, output_stride=32, transition_dim=args.transition_dim)
+    model = model.to(device)
+    if cl:
+        model = model.to(memory_format=torch.channels_last)
+    if mode == "train":
+        model.train()
+        opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+        use_scaler = amp and not torch.cuda.is_bf16_supported()
+        scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
+        step = _step_fn(model, opt, WCELoss("mean"), device, amp, cl, scaler)
+    else:
+        model.eval()
+        step = _infer_fn(model, device, amp, cl)
+    if source == "synthetic":
+        rate = bench_synthetic(step, size, args.batch_size, args.steps, args.warmup, device)
+    elif source == "cache" and names:
+        rate = bench_cache(step, size, args.batch_size, args.steps, args.warmup, device,
+                           args.workers, png_dir, names, tmp)
+    else:
+        return None
+    return {"arch": args.arch, "size": size, "mode": mode, "source": source,
+            "batch": args.batch_size, "amp": amp, "channels_last": cl, "device": str(device),
+            "device_name": (torch.cuda.get_device_name(device) if device.type == "cuda"
+                            else platform.processor() or platform.machine()),
+            "smoke": args.smoke, "images_per_s": round(rate, 1)}
+
+
+def main(argv=None) -> list[dict]:
+    args = _args(argv)
     device = resolve_device(args.device)
-    amp, cl = not args.no_amp, not args.no_channels_last
     torch.backends.cudnn.benchmark = True
+    amps = {"both": [True, False], "on": [True], "off": [False]}[args.amp]
+    amps = amps if device.type == "cuda" else [False]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         png_dir = Path(tmp) / "png"
         png_dir.mkdir()
-        names = (_make_pngs(png_dir, args.cache_images)
+        names = (_make_pngs(png_dir, args.cache_images, args.png_side)
                  if "cache" in args.sources and args.cache_images else [])
         for size in (int(s) for s in args.sizes.split(",")):
-            model = create_model(args.arch, output_stride=32).to(device)
-            if cl:
-                model = model.to(memory_format=torch.channels_last)
-            model.train()
-            opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
-            use_scaler = amp and device.type == "cuda" and not torch.cuda.is_bf16_supported()
-            scaler = torch.amp.GradScaler("cuda", enabled=use_scaler)
-            step = _step_fn(model, opt, WCELoss("mean"), device, amp, cl, scaler)
-            for source in args.sources.split(","):
-                if source == "synthetic":
-                    rate = bench_synthetic(step, size, args.batch_size, args.steps, args.warmup,
-                                           device)
-                elif source == "cache" and names:
-                    rate = bench_cache(step, size, args.batch_size, args.steps, args.warmup,
-                                       device, args.workers, png_dir, names, tmp)
-                else:
-                    continue
-                row = {"arch": args.arch, "size": size, "source": source,
-                       "batch": args.batch_size, "amp": amp and device.type == "cuda",
-                       "channels_last": cl, "device": str(device),
-                       "device_name": (torch.cuda.get_device_name(device)
-                                       if device.type == "cuda" else platform.processor()),
-                       "images_per_s": round(rate, 1)}
-                rows.append(row)
-                print(json.dumps(row), flush=True)
-    print("\n| arch | size | source | batch | AMP | images/s |\n|---|---|---|---|---|---|")
+            for mode in args.modes.split(","):
+                for amp in amps:
+                    for source in args.sources.split(","):
+                        row = _run_one(args, device, size, mode, amp, source, png_dir, names,
+                                       tmp)
+                        if row:
+                            rows.append(row)
+                            print(json.dumps(row), flush=True)
+    print("\n| arch | size | mode | source | batch | AMP | images/s |\n"
+          "|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['arch']} | {r['size']}² | {r['source']} | {r['batch']} | "
+        print(f"| {r['arch']} | {r['size']}² | {r['mode']} | {r['source']} | {r['batch']} | "
               f"{'yes' if r['amp'] else 'no'} | {r['images_per_s']} |")
+    return rows
 
 
 if __name__ == "__main__":

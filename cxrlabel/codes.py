@@ -190,6 +190,7 @@ _V = {
     "V801": "retired: an unknown model architecture is X701 now, like every unknown plugin name",
     "V802": "a --weights file that is missing or does not fit the backbone",
     "V803": "an output stride other than 8, 16 or 32",
+    "V804": "--weights imagenet cannot be downloaded (no network): pass --weights PATH",
     "V810": "a label table that cannot be used",
     "V811": "an image file is not found",
     "V812": "a split cannot be made (list files, fractions, an empty part)",
@@ -199,6 +200,7 @@ _V = {
     "V816": "the image folder holds none of the images to use",
     "V817": "an image file cannot be decoded",
     "V818": "an image dataset is misconfigured (no folder or cache, names and targets differ)",
+    "V819": "an image name is found twice under the image folder (names must be unique)",
     "V820": "a checkpoint that is missing, unreadable, or not written by cxrlabel vision train",
     "V830": "a bad command argument",
 }

@@ -14,8 +14,10 @@ __all__ = ["Box", "box_iobb", "box_iou", "heatmap_to_boxes", "normalize_heatmap"
 
 
 class Box(NamedTuple):
-    """A detected box: position and size in image pixels, the threshold that produced it, and
-    the mean normalized heat (0–255) inside its region."""
+    """A detected box: position and size in image pixels, the threshold that produced it, the
+    mean normalized heat (0–255) inside its region, and ``region``: the number (from 1) of the
+    lowest-threshold region it lies in. The 60- and 180-threshold boxes of one hot spot share a
+    region, so scoring counts them as one detection, not two."""
 
     x: float
     y: float
@@ -23,6 +25,7 @@ class Box(NamedTuple):
     h: float
     threshold: float = 0.0
     score: float = 0.0
+    region: int = 0
 
 
 def normalize_heatmap(heatmap: np.ndarray) -> np.ndarray:
@@ -47,7 +50,9 @@ def heatmap_to_boxes(
     The map (H×W, any scale) is min-max normalized to [0, 255]; for each threshold the cells
     ``>= threshold`` are grouped into 8-connected regions and each region gives the box of its
     cells, scaled from the map grid to ``image_size`` = (width, height) in pixels. Boxes of
-    every threshold are returned together (the paper keeps both the 60 and 180 boxes).
+    every threshold are returned together (the paper keeps both the 60 and 180 boxes); a box
+    of a higher threshold is nested in one region of the lowest, whose number it carries in
+    ``region``.
     """
     from scipy import ndimage
 
@@ -57,16 +62,21 @@ def heatmap_to_boxes(
     sx, sy = width / cols, height / rows
     boxes: list[Box] = []
     structure = np.ones((3, 3), dtype=bool)
-    for t in thresholds:
+    outer: np.ndarray | None = None
+    for t in sorted(thresholds):
         mask = norm >= t
         if not mask.any() or norm.max() <= 0:
             continue
         labeled, n = ndimage.label(mask, structure=structure)
+        if outer is None:
+            outer = labeled
         for i, sl in enumerate(ndimage.find_objects(labeled), start=1):
             if sl is None:
                 continue
             ys, xs = sl
-            score = float(norm[labeled == i].mean())
+            cells = labeled == i
+            score = float(norm[cells].mean())
+            region = int(outer[cells].max())
             boxes.append(
                 Box(
                     x=xs.start * sx,
@@ -75,6 +85,7 @@ def heatmap_to_boxes(
                     h=(ys.stop - ys.start) * sy,
                     threshold=float(t),
                     score=score,
+                    region=region,
                 )
             )
     return boxes

@@ -24,8 +24,9 @@ def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
 
 def save_checkpoint(path: str | Path, model: torch.nn.Module, meta: dict[str, Any],
                     optimizer: torch.optim.Optimizer | None = None,
-                    scaler: Any | None = None) -> Path:
-    """Write ``{"format", "meta", "model", "optimizer", "scaler"}`` to ``path`` atomically.
+                    scaler: Any | None = None, extra: dict[str, Any] | None = None) -> Path:
+    """Write ``{"format", "meta", "model", "optimizer", "scaler", **extra}`` to ``path``
+    atomically (``extra``: e.g. ``scheduler`` and ``rng`` states for ``--resume``).
 
     ``meta`` must hold ``arch`` and ``model_kwargs`` (and usually ``image_size``, ``findings``,
     ``epoch``) so that :func:`model_from_checkpoint` can rebuild the network.
@@ -38,6 +39,7 @@ def save_checkpoint(path: str | Path, model: torch.nn.Module, meta: dict[str, An
         "model": _unwrap(model).state_dict(),
         "optimizer": optimizer.state_dict() if optimizer is not None else None,
         "scaler": scaler.state_dict() if scaler is not None else None,
+        **(extra or {}),
     }
     tmp = p.with_name(p.name + ".tmp")
     torch.save(blob, tmp)

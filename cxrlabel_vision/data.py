@@ -20,7 +20,27 @@ from torch.utils.data import Dataset
 
 from cxrlabel.errors import VisionError
 
-__all__ = ["ImageCache", "XrayDataset", "build_cache", "load_image", "to_input"]
+__all__ = ["ImageCache", "XrayDataset", "build_cache", "find_images", "load_image", "to_input"]
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+def find_images(root: str | Path) -> dict[str, Path]:
+    """Image file name → path for every image under ``root``, searched recursively, so NIH's
+    release layout (``images_001/images/…`` … ``images_012/images/…``) works as well as one
+    flat folder. A name found twice is an error (V811): the label tables key images by name."""
+    base = Path(root)
+    if not base.is_dir():
+        raise VisionError(f"image folder {base} not found", code="V815")
+    found: dict[str, Path] = {}
+    for dirpath, _dirs, files in os.walk(base, followlinks=True):
+        for f in files:
+            if f.lower().endswith(IMAGE_SUFFIXES) and not f.startswith("."):
+                if f in found:
+                    raise VisionError(f"image {f} is both at {found[f]} and under {dirpath}; "
+                                      f"image names must be unique under {base}", code="V819")
+                found[f] = Path(dirpath) / f
+    return dict(sorted(found.items()))
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -43,7 +63,7 @@ def load_image(path: str | Path, size: int) -> np.ndarray:
     except FileNotFoundError:
         raise VisionError(f"image {p} not found", code="V811") from None
     except OSError as err:
-        raise VisionError(f"cannot decode image {p}: {err}", code="V811") from err
+        raise VisionError(f"cannot decode image {p}: {err}", code="V817") from err
 
 
 def image_size_of(path: str | Path) -> tuple[int, int]:
@@ -99,23 +119,30 @@ def build_cache(
     workers: int | None = None,
     progress: bool = True,
 ) -> ImageCache:
-    """Decode and resize ``names`` once into a memmap at ``stem``; reuse it if it already holds
-    exactly these names at this size. Decoding runs on ``workers`` threads (PIL releases the
-    GIL)."""
+    """Decode and resize ``names`` once into a memmap at ``stem``, keyed by image name.
+
+    An existing cache at this size that holds every name is reused as is, whatever the order
+    or the split that asks (a new seed or split does not rebuild it); one that lacks some names
+    is rebuilt with the union. Images are found under ``image_dir`` recursively. Decoding runs
+    on ``workers`` threads (PIL releases the GIL)."""
     stem = Path(stem)
     npy, idx = _cache_paths(stem)
-    names = list(names)
+    names = list(dict.fromkeys(names))
     if npy.is_file() and idx.is_file():
         cache = ImageCache(stem)
-        if cache.names == names and cache.size == size:
+        if cache.size == size and set(names) <= set(cache.position):
             return cache
+        if cache.size == size:
+            names = sorted(set(names) | set(cache.names))
+        del cache
     stem.parent.mkdir(parents=True, exist_ok=True)
     tmp = npy.with_name(npy.name + ".part")
     arr = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(len(names), size, size))
+    paths = find_images(image_dir)
     root = Path(image_dir)
 
     def fill(i: int) -> None:
-        arr[i] = load_image(root / names[i], size)
+        arr[i] = load_image(paths.get(names[i], root / names[i]), size)
 
     workers = workers or min(16, os.cpu_count() or 1)
     with ThreadPoolExecutor(workers) as pool:
@@ -130,7 +157,8 @@ def build_cache(
 
 
 class XrayDataset(Dataset):
-    """Images (from a folder of PNGs or an :class:`ImageCache`) with optional targets.
+    """Images (from a folder of PNGs, searched recursively, or an :class:`ImageCache`) with
+    optional targets.
 
     ``__getitem__`` returns ``(image uint8 (1, S, S), targets float (C,), index)``; targets are
     NaN-filled when none are given. Missing images raise :class:`VisionError` (V811).
@@ -146,15 +174,16 @@ class XrayDataset(Dataset):
         num_classes: int = 14,
     ) -> None:
         if image_dir is None and cache is None:
-            raise VisionError("XrayDataset needs an image folder or a cache", code="V811")
+            raise VisionError("XrayDataset needs an image folder or a cache", code="V818")
         self.names = list(names)
         if targets is None:
             targets = np.full((len(self.names), num_classes), np.nan, dtype=np.float32)
         self.targets = np.asarray(targets, dtype=np.float32)
         if len(self.targets) != len(self.names):
-            raise VisionError("targets and image names differ in length", code="V811")
+            raise VisionError("targets and image names differ in length", code="V818")
         self.image_dir = Path(image_dir) if image_dir is not None else None
         self.cache = cache
+        self.paths = find_images(image_dir) if image_dir is not None and cache is None else {}
         self.image_size = cache.size if cache is not None else image_size
 
     def __len__(self) -> int:
@@ -165,7 +194,7 @@ class XrayDataset(Dataset):
         if self.cache is not None:
             img = np.array(self.cache[name])
         else:
-            img = load_image(self.image_dir / name, self.image_size)
+            img = load_image(self.paths.get(name, self.image_dir / name), self.image_size)
         return torch.from_numpy(img)[None], torch.from_numpy(self.targets[i]), i
 
 

@@ -17,7 +17,8 @@ from torch.utils.data import DataLoader
 from .data import to_input
 from .metrics import roc_auc_per_class, roc_curve
 
-__all__ = ["auc_table", "autocast", "plot_roc", "predict", "resolve_device"]
+__all__ = ["auc_table", "autocast", "paper_table", "plot_roc", "predict", "resolve_device",
+           "with_reference"]
 
 
 def resolve_device(name: str = "auto") -> torch.device:
@@ -72,43 +73,72 @@ def auc_table(targets: np.ndarray, probs: np.ndarray, findings: Sequence[str]) -
     return pd.concat([df, pd.DataFrame([row])], ignore_index=True)
 
 
-_PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
-            (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
-            (0, 0, 128), (128, 0, 0), (0, 128, 128), (90, 90, 0)]
+def with_reference(result: pd.DataFrame, reference: str | Path) -> pd.DataFrame:
+    """``result`` with the reference CSV's ``auc`` (by finding) as ``reference`` and the
+    ``difference`` auc − reference beside it."""
+    from cxrlabel.errors import VisionError
+
+    ref = pd.read_csv(reference)
+    if not {"finding", "auc"} <= set(ref.columns):
+        raise VisionError(f"reference {reference} needs finding and auc columns, got "
+                          f"{list(ref.columns)}", code="V830")
+    out = result.merge(ref[["finding", "auc"]].rename(columns={"auc": "reference"}),
+                       on="finding", how="left")
+    out["difference"] = out["auc"] - out["reference"]
+    return out
+
+
+def paper_table(result: pd.DataFrame) -> str:
+    """Tables 4 and 7 of the paper: one block per criterion, rows T × method × (Acc., AFP)."""
+    blocks = []
+    for criterion, part in result.groupby("criterion", sort=False):
+        long = part.melt(id_vars=["method", "T", "finding"], value_vars=["accuracy", "afp"],
+                         var_name="metric")
+        wide = long.pivot_table(index=["T", "method", "metric"], columns="finding",
+                                values="value")
+        cols = [c for c in wide.columns if c != "all"] + ["all"]
+        blocks.append(f"T({criterion.upper()})\n{wide[cols].round(3).to_string()}")
+    return "\n\n".join(blocks)
+
+
+def _panel(draw, box: tuple[int, int, int], fpr, tpr, title: str) -> None:
+    """One small ROC panel at (left, top) of side ``box[2]``: frame, diagonal, curve, title."""
+    left, top, side = box
+
+    def xy(f: float, t: float) -> tuple[float, float]:
+        return left + f * side, top + (1 - t) * side
+
+    draw.rectangle([xy(0, 1), xy(1, 0)], outline="black")
+    draw.line([xy(0, 0), xy(1, 1)], fill=(190, 190, 190))
+    if fpr is not None:
+        draw.line([xy(f, t) for f, t in zip(fpr, tpr)], fill=(31, 119, 180), width=2)
+    draw.text((left, top - 14), title, fill="black")
 
 
 def plot_roc(targets: np.ndarray, probs: np.ndarray, findings: Sequence[str],
-             path: str | Path, size: int = 640) -> Path:
-    """Draw every finding's ROC curve (with its AUC in the legend) into a PNG at ``path``."""
+             path: str | Path, side: int = 150, columns: int = 5) -> Path:
+    """Per-finding ROC small multiples (one panel each, AUC and positives in its title; a
+    finding without an AUC gets an empty panel saying so) → PNG at ``path``."""
     from PIL import Image, ImageDraw
 
     aucs = roc_auc_per_class(targets, probs)
-    margin, legend_w = 50, 230
-    img = Image.new("RGB", (size + legend_w, size), "white")
+    pad, head = 30, 22
+    rows = -(-len(findings) // columns)
+    img = Image.new("RGB", (columns * (side + pad) + pad, rows * (side + pad + head) + 40),
+                    "white")
     draw = ImageDraw.Draw(img)
-    side = size - 2 * margin
-
-    def xy(fpr: float, tpr: float) -> tuple[float, float]:
-        return margin + fpr * side, size - margin - tpr * side
-
-    draw.rectangle([xy(0, 1), xy(1, 0)], outline="black")
-    draw.line([xy(0, 0), xy(1, 1)], fill=(180, 180, 180))
-    for tick in (0.0, 0.5, 1.0):
-        draw.text((xy(tick, 0)[0] - 8, size - margin + 6), f"{tick:.1f}", fill="black")
-        draw.text((margin - 30, xy(0, tick)[1] - 6), f"{tick:.1f}", fill="black")
-    draw.text((size / 2 - 60, size - 20), "false positive rate", fill="black")
-    draw.text((4, 10), "true positive rate", fill="black")
-    row = 0
+    mean = np.nanmean(aucs) if np.isfinite(aucs).any() else float("nan")
+    draw.text((pad, 6), f"ROC per finding (x: false positive rate, y: true positive rate); "
+                        f"mean AUC {mean:.3f}", fill="black")
     for c, name in enumerate(findings):
+        r, k = divmod(c, columns)
+        left, top = pad + k * (side + pad), 40 + head + r * (side + pad + head)
+        n_pos = int(np.nansum(targets[:, c] == 1))
         if np.isnan(aucs[c]):
+            _panel(draw, (left, top, side), None, None, f"{name[:18]}: no AUC")
             continue
-        colour = _PALETTE[c % len(_PALETTE)]
         fpr, tpr = roc_curve(targets[:, c], probs[:, c])
-        draw.line([xy(f, t) for f, t in zip(fpr, tpr)], fill=colour, width=2)
-        y = margin + 16 * row
-        draw.line([(size + 5, y + 6), (size + 25, y + 6)], fill=colour, width=3)
-        draw.text((size + 30, y), f"{name} {aucs[c]:.3f}", fill="black")
-        row += 1
+        _panel(draw, (left, top, side), fpr, tpr, f"{name[:14]} {aucs[c]:.2f} (n+={n_pos})")
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     img.save(p)

@@ -46,34 +46,9 @@ def _patient_of(filename: str) -> str:
     return m.group(1) if m else Path(filename).stem
 
 
-def read_labels(path: str | Path, uncertain: str = "ignore") -> pd.DataFrame:
-    """Read a label table (cxrlabel output or NIH Data_Entry) → DataFrame indexed by file name.
-
-    Blank cells mean "not mentioned" and become 0, as in ChestX-ray8's negative class. ``-1``
-    (uncertain) follows ``uncertain``: ``"ignore"`` → NaN (masked by the loss), ``"zeros"`` → 0,
-    ``"ones"`` → 1. Ids without an extension get ``.png``.
-    """
-    if uncertain not in UNCERTAIN_POLICIES:
-        raise VisionError(
-            f"uncertain must be one of {UNCERTAIN_POLICIES}, got {uncertain!r}", code="V810"
-        )
-    p = Path(path)
-    if not p.is_file():
-        raise VisionError(f"label table {p} not found", code="V810")
-    try:
-        df = pd.read_csv(p, dtype=str, keep_default_na=False)
-    except Exception as err:  # pandas raises several parser errors
-        raise VisionError(f"cannot read label table {p}: {err}", code="V810") from err
-    id_col = next((c for c in _ID_COLUMNS if c in df.columns), None)
-    if id_col is None:
-        raise VisionError(
-            f"label table {p} has no id column; expected one of {_ID_COLUMNS}, got "
-            f"{list(df.columns)[:8]}",
-            code="V810",
-        )
-    names = df[id_col].str.strip()
-    names = names.where(names.str.contains(r"\.\w+$", regex=True), names + ".png")
-    out = pd.DataFrame(index=pd.Index(names, name="filename"))
+def _finding_columns(df: pd.DataFrame, index: pd.Index, p: Path, uncertain: str) -> pd.DataFrame:
+    """The 14 finding columns as floats, from ``Finding Labels`` or 1/0/-1/blank columns."""
+    out = pd.DataFrame(index=index)
     if "Finding Labels" in df.columns:
         sets = df["Finding Labels"].str.split("|").map(
             lambda xs: {_SPELLINGS.get(x.strip(), x.strip()) for x in xs}
@@ -99,6 +74,46 @@ def read_labels(path: str | Path, uncertain: str = "ignore") -> pd.DataFrame:
                     code="V810",
                 )
             out[f] = col.map(mapped).to_numpy(dtype=float)
+    return out
+
+
+def read_labels(path: str | Path, uncertain: str = "ignore") -> pd.DataFrame:
+    """Read a label table (cxrlabel output or NIH Data_Entry) → DataFrame indexed by file name.
+
+    Blank cells mean "not mentioned" and become 0, as in ChestX-ray8's negative class. ``-1``
+    (uncertain) follows ``uncertain``: ``"ignore"`` → NaN (masked by the loss), ``"zeros"`` → 0,
+    ``"ones"`` → 1. Ids without an extension get ``.png``.
+
+    Rows whose ``error`` column (cxrlabel's label output) is not blank are reports the labeler
+    could not read: they are dropped, never taken as "No Finding"; their number is in
+    ``table.attrs["errors"]``.
+    """
+    if uncertain not in UNCERTAIN_POLICIES:
+        raise VisionError(
+            f"uncertain must be one of {UNCERTAIN_POLICIES}, got {uncertain!r}", code="V810"
+        )
+    p = Path(path)
+    if not p.is_file():
+        raise VisionError(f"label table {p} not found", code="V810")
+    try:
+        df = pd.read_csv(p, dtype=str, keep_default_na=False)
+    except Exception as err:  # pandas raises several parser errors
+        raise VisionError(f"cannot read label table {p}: {err}", code="V810") from err
+    id_col = next((c for c in _ID_COLUMNS if c in df.columns), None)
+    if id_col is None:
+        raise VisionError(
+            f"label table {p} has no id column; expected one of {_ID_COLUMNS}, got "
+            f"{list(df.columns)[:8]}",
+            code="V810",
+        )
+    errors = 0
+    if "error" in df.columns:  # cxrlabel's label output: a report that failed has an error
+        failed = df["error"].str.strip() != ""
+        errors = int(failed.sum())
+        df = df[~failed].reset_index(drop=True)
+    names = df[id_col].str.strip()
+    names = names.where(names.str.contains(r"\.\w+$", regex=True), names + ".png")
+    out = _finding_columns(df, pd.Index(names, name="filename"), p, uncertain)
     pcol = next((c for c in _PATIENT_COLUMNS if c in df.columns), None)
     out["patient"] = (
         df[pcol].str.strip().to_numpy() if pcol else [_patient_of(n) for n in out.index]
@@ -106,6 +121,7 @@ def read_labels(path: str | Path, uncertain: str = "ignore") -> pd.DataFrame:
     if out.index.duplicated().any():
         dup = out.index[out.index.duplicated()][:3].tolist()
         raise VisionError(f"label table {p} repeats image ids, e.g. {dup}", code="V810")
+    out.attrs["errors"] = errors
     return out
 
 

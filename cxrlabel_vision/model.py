@@ -18,21 +18,25 @@ from torch import nn
 from cxrlabel.errors import VisionError
 from cxrlabel.types import FINDINGS
 
-from .pooling import LSEPool2d
+from .pooling import make_pool
 
 __all__ = ["LSENet", "load_backbone_weights"]
 
 
 class LSENet(nn.Module):
-    """Backbone → transition (D channels, S×S) → LSE pool → Linear(D, C) → logits."""
+    """Backbone → transition (D channels, S×S) → LSE pool → Linear(D, C) → logits.
+
+    ``pooling`` is ``"lse"`` (the paper's choice, sharpness ``r``), ``"avg"`` or ``"max"`` (its
+    Table 3 alternatives); D defaults to 2048, the paper's for ResNet-50."""
 
     def __init__(
         self,
         backbone: nn.Module,
         in_channels: int,
         num_classes: int = len(FINDINGS),
-        transition_dim: int = 1024,
+        transition_dim: int = 2048,
         r: float = 10.0,
+        pooling: str = "lse",
     ) -> None:
         super().__init__()
         self.backbone = backbone
@@ -41,7 +45,7 @@ class LSENet(nn.Module):
             nn.BatchNorm2d(transition_dim),
             nn.ReLU(inplace=True),
         )
-        self.pool = LSEPool2d(r)
+        self.pool = make_pool(pooling, r)
         self.prediction = nn.Linear(transition_dim, num_classes)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
@@ -111,15 +115,33 @@ def _torchvision(arch: str, weights: str | None):
 
     ctor = getattr(torchvision.models, arch)
     if weights == "imagenet":
-        return ctor(weights="DEFAULT")
+        return _download_imagenet(ctor, arch)
     net = ctor(weights=None)
     if weights not in (None, "none", ""):
         load_backbone_weights(net, weights)
     return net
 
 
+def _download_imagenet(ctor, arch: str):
+    """torchvision's ImageNet weights (downloaded once into ``$TORCH_HOME``); a machine without
+    a network gets V804 naming the way out, not a URLError traceback."""
+    import urllib.error
+
+    try:
+        return ctor(weights="DEFAULT")
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as err:
+        reason = getattr(err, "reason", err)
+        raise VisionError(
+            f"cannot download the ImageNet weights of {arch} ({reason}); on a machine without "
+            f"a network, download them elsewhere (torchvision.models.{arch}(weights='DEFAULT') "
+            f"saves them under $TORCH_HOME/hub/checkpoints) and pass --weights PATH, or "
+            f"--weights none to start from random",
+            code="V804",
+        ) from None
+
+
 def _resnet(arch: str, num_classes: int, weights: str | None, output_stride: int = 32,
-            transition_dim: int = 1024, r: float = 10.0) -> LSENet:
+            transition_dim: int = 2048, r: float = 10.0, pooling: str = "lse") -> LSENet:
     _check_stride(output_stride)
     net = _torchvision(arch, weights)
     if output_stride <= 16:
@@ -129,7 +151,7 @@ def _resnet(arch: str, num_classes: int, weights: str | None, output_stride: int
     body = nn.Sequential(
         net.conv1, net.bn1, net.relu, net.maxpool, net.layer1, net.layer2, net.layer3, net.layer4
     )
-    return LSENet(body, net.fc.in_features, num_classes, transition_dim, r)
+    return LSENet(body, net.fc.in_features, num_classes, transition_dim, r, pooling)
 
 
 def resnet18(num_classes: int = 14, weights: str | None = None, **kw: Any) -> LSENet:
@@ -148,7 +170,7 @@ def resnet50(num_classes: int = 14, weights: str | None = None, **kw: Any) -> LS
 
 
 def densenet121(num_classes: int = 14, weights: str | None = None, output_stride: int = 32,
-                transition_dim: int = 1024, r: float = 10.0) -> LSENet:
+                transition_dim: int = 2048, r: float = 10.0, pooling: str = "lse") -> LSENet:
     """LSE network on DenseNet-121 (1024 backbone channels), as in CheXNet-style models."""
     _check_stride(output_stride)
     net = _torchvision("densenet121", weights)
@@ -157,4 +179,4 @@ def densenet121(num_classes: int = 14, weights: str | None = None, output_stride
     if output_stride == 8:
         _unstride(net.features.transition2)
     body = nn.Sequential(net.features, nn.ReLU(inplace=True))
-    return LSENet(body, net.classifier.in_features, num_classes, transition_dim, r)
+    return LSENet(body, net.classifier.in_features, num_classes, transition_dim, r, pooling)

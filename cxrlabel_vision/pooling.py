@@ -11,7 +11,10 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["LSEPool2d", "lse_pool2d"]
+__all__ = ["POOLINGS", "GlobalPool2d", "LSEPool2d", "lse_pool2d", "make_pool"]
+
+#: The pooling layers of the paper's Table 3 comparison: log-sum-exp, average, max.
+POOLINGS = ("lse", "avg", "max")
 
 
 def lse_pool2d(x: torch.Tensor, r: float = 10.0) -> torch.Tensor:
@@ -51,3 +54,33 @@ class LSEPool2d(nn.Module):
 
     def extra_repr(self) -> str:
         return f"r={self.r}"
+
+
+class GlobalPool2d(nn.Module):
+    """Global average (``"avg"``) or max (``"max"``) pooling, ``(B, C, H, W) → (B, C)``."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        if kind not in ("avg", "max"):
+            raise ValueError(f"GlobalPool2d kind must be avg or max, got {kind!r}")
+        self.kind = kind
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        flat = x.flatten(2)
+        if flat.dtype in (torch.float16, torch.bfloat16):
+            flat = flat.float()
+        return flat.mean(dim=2) if self.kind == "avg" else flat.amax(dim=2)
+
+    def extra_repr(self) -> str:
+        return f"kind={self.kind!r}"
+
+
+def make_pool(kind: str = "lse", r: float = 10.0) -> nn.Module:
+    """The pooling layer named ``kind`` (one of :data:`POOLINGS`); ``r`` is LSE's sharpness."""
+    if kind == "lse":
+        return LSEPool2d(r)
+    if kind in ("avg", "max"):
+        return GlobalPool2d(kind)
+    from cxrlabel.errors import VisionError
+
+    raise VisionError(f"pooling must be one of {POOLINGS}, got {kind!r}", code="V803")

@@ -34,7 +34,7 @@ def test_eval_boxes_scores_a_detections_csv_and_prints_the_paper_table(tmp_path)
     assert model.loc[(0.1, "Mass"), "accuracy"] == 0.0
     assert model.loc[(0.1, "Mass"), "afp"] == 1.0
     assert model.loc[(0.1, "all"), "accuracy"] == 0.5
-    table = CliRunner().invoke(vision_group, base + ["--format", "table", "--no-control"],
+    table = CliRunner().invoke(vision_group, base + ["--format", "table", "--control", "none"],
                                catch_exceptions=False)
     assert table.exit_code == 0
     assert "T(IOBB)" in table.stdout and "T(IOU)" in table.stdout

@@ -34,10 +34,11 @@ def trained(tmp_path_factory):
               "--output-stride", "16", "--transition-dim", "64", "--batch-size", "16",
               "--accum", "1", "--optimizer", "adam", "--lr", "1e-3", "--device", "cpu",
               "--workers", "0", "--no-amp", "--no-channels-last",
-              "--split-fractions", "0.75,0.25,0", "--log-every", "5"]
+              "--split-fractions", "0.7,0.2,0.1", "--log-every", "5"]
     first = _run(common + ["--epochs", "1"])
-    second = _run(common + ["--epochs", "2", "--resume"])
+    second = _run(common + ["--epochs", "2", "--resume", "--score-test"])
     return {"root": root, "first": first, "second": second, "test_labels": test_labels,
+            "labels": labels,
             "test_boxes": test_boxes, "ckpt": root / "run" / "best.pt"}
 
 
@@ -50,6 +51,24 @@ def test_training_logs_progress_checkpoints_and_resumes(trained):
     assert "resumed from" in trained["second"].stderr
     summary = json.loads(trained["second"].stdout)
     assert summary["best_auc"] > 0.9
+    assert "NaN" not in (run / "history.jsonl").read_text()  # Pneumonia's AUC is null
+    assert history[0]["val_auc"]["Pneumonia"] is None
+
+
+def test_split_lists_are_saved_and_the_test_split_is_scored_at_the_end(trained):
+    run = trained["root"] / "run"
+    summary = json.loads(trained["second"].stdout)
+    test_names = (run / "splits" / "test.txt").read_text().split()
+    train_names = set((run / "splits" / "train.txt").read_text().split())
+    assert summary["images"]["test"] == len(test_names) > 5 and not train_names & set(test_names)
+    assert summary["excluded_errors"] == 0
+    saved = pd.read_csv(run / "test_auc.csv").set_index("finding")
+    assert summary["test_auc"] == pytest.approx(saved.loc["mean", "auc"])
+    out = _run(["eval", "--checkpoint", trained["ckpt"], "--images", trained["root"] / "train",
+                "--labels", trained["labels"], "--split", "test", "--device", "cpu"])
+    table = pd.read_csv(io.StringIO(out.stdout)).set_index("finding")
+    assert table.loc["Mass", "positives"] + table.loc["Mass", "negatives"] == len(test_names)
+    assert table.loc["mean", "auc"] == pytest.approx(saved.loc["mean", "auc"], abs=1e-4)
 
 
 def test_held_out_auc_is_high_for_the_marked_findings(trained, tmp_path):
@@ -89,14 +108,18 @@ def test_localize_without_truth_keeps_the_asked_findings_above_min_prob(trained)
     assert labels.loc[sorted(flagged), "Mass"].mean() > 0.8
 
 
-def test_boxes_overlap_the_blobs_far_above_the_random_control(trained, tmp_path):
-    out = _run(["eval-boxes", "--checkpoint", trained["ckpt"], "--images",
-                trained["root"] / "test", "--bboxes", trained["test_boxes"], "--device", "cpu"])
+@pytest.mark.parametrize("control", ["boxes", "heatmap"])
+def test_boxes_overlap_the_blobs_far_above_the_chance_control(trained, tmp_path, control):
+    boxes_csv = tmp_path / "det.csv"
+    _run(["localize", "--checkpoint", trained["ckpt"], "--images", trained["root"] / "test",
+          "--bboxes", trained["test_boxes"], "--device", "cpu", "-o", boxes_csv])
+    out = _run(["eval-boxes", "--detections", boxes_csv, "--images", trained["root"] / "test",
+                "--bboxes", trained["test_boxes"], "--control", control])
     res = pd.read_csv(io.StringIO(out.stdout))
     acc = res[res.finding == "all"].pivot_table(index=["criterion", "T"], columns="method",
                                                 values="accuracy")
-    assert acc.loc[("iobb", 0.25), "model"] >= acc.loc[("iobb", 0.25), "random"] + 0.4
-    assert acc.loc[("iou", 0.2), "model"] >= acc.loc[("iou", 0.2), "random"] + 0.4
+    assert acc.loc[("iobb", 0.25), "model"] >= acc.loc[("iobb", 0.25), "random"] + 0.2
+    assert acc.loc[("iou", 0.2), "model"] >= acc.loc[("iou", 0.2), "random"] + 0.2
     afp = res[(res.finding == "all") & (res.criterion == "iobb") & (res["T"] == 0.25)]
     afp = afp.set_index("method")["afp"]
     assert afp["model"] < afp["random"]
