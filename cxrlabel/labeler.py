@@ -88,7 +88,7 @@ class Labeler:
         self.mention_judge = Judge.from_rules(self.rules)
         #: The pattern rules' matcher and the scope rules (the judge's own).
         self.matcher = self.mention_judge.matcher
-        self.scope_rules = list(self.mention_judge.scope_rules)
+        self.scope_rules = self.mention_judge.scope_rules
         if ontology is None:
             self.finder = ConceptFinder()
         elif isinstance(ontology, dict):
