@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from ..errors import RuleError, SourceLocation
-from ..types import FINDINGS, Label, Stage
+from ..types import FINDINGS, STAGE_ORDER, Label, Stage
 from .diagnostics import Diagnostics, did_you_mean
 from .model import Example, Rule
 from .path import PathError, parse_path
@@ -31,7 +31,7 @@ REQUIRED = ("id", "assigns", "stage")
 EXAMPLE_KEYS = ("text", "expect")
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 _LABELS = tuple(v.value for v in Label)
-_STAGES = tuple(v.value for v in Stage)
+_STAGES = tuple(s.value for s in STAGE_ORDER)  # the one stage order, as spelled in rule files
 
 
 def read_source(source: str | os.PathLike[str], filename: str | None = None) -> tuple[str, str]:
