@@ -122,6 +122,21 @@ def _rule(raw: Any, pos: Pos | None, diag: Diagnostics, seen: dict[str, Pos | No
     before = len(diag.errors)
     rid = raw.get("id")
     rule_id = rid if isinstance(rid, str) else None
+    _check_keys(raw, pos, diag, rule_id)
+    if "id" in raw:
+        _check_id(raw, rid, diag, seen)
+    _check_values(raw, diag, rule_id)
+    assigns, stage, desc = raw.get("assigns"), raw.get("stage"), raw.get("description")
+    examples = _examples(raw["examples"], diag, rule_id, _pos(raw, "examples")) if "examples" in raw else ()
+    pattern, source, scope = _form(raw, pos, diag, rule_id)
+    if len(diag.errors) > before or (pattern is None and scope is None):
+        return None
+    loc = diag.location(pos.line, pos.col) if pos else None
+    return Rule(rid, Label(assigns), Stage(stage), pattern, desc, examples, source, loc, scope)
+
+
+def _check_keys(raw: Mapping, pos: Pos | None, diag: Diagnostics, rule_id: str | None) -> None:
+    """Duplicate, unknown (R130) and missing required (R131) keys of one rule."""
     _duplicates(raw, diag, rule_id)
     for key in raw:
         if key not in RULE_KEYS:
@@ -130,17 +145,25 @@ def _rule(raw: Any, pos: Pos | None, diag: Diagnostics, seen: dict[str, Pos | No
     for key in REQUIRED:
         if key not in raw:
             diag.add("R131", f"missing required key '{key}:'", pos, rule_id=rule_id)
-    if "id" in raw:
-        if not isinstance(rid, str):
-            diag.add("R132", f"'id' must be a string, not {rid!r}", _pos(raw, "id"))
-        elif not _ID_RE.match(rid):
-            diag.add("R139", f"invalid rule id {rid!r}: use letters, digits, '-', '_' and '.'", _pos(raw, "id"), rule_id=rid)
-        elif rid in seen:
-            first = seen[rid]
-            where = f" (first defined on line {first.line + 1})" if first else ""
-            diag.add("R135", f"duplicate rule id {rid!r}{where}", _pos(raw, "id"), rule_id=rid)
-        else:
-            seen[rid] = _pos(raw, "id")
+
+
+def _check_id(raw: Mapping, rid: Any, diag: Diagnostics, seen: dict[str, Pos | None]) -> None:
+    """The rule's ``id``: a string (R132), well-formed (R139) and not seen before (R135);
+    a new one is recorded in ``seen``."""
+    if not isinstance(rid, str):
+        diag.add("R132", f"'id' must be a string, not {rid!r}", _pos(raw, "id"))
+    elif not _ID_RE.match(rid):
+        diag.add("R139", f"invalid rule id {rid!r}: use letters, digits, '-', '_' and '.'", _pos(raw, "id"), rule_id=rid)
+    elif rid in seen:
+        first = seen[rid]
+        where = f" (first defined on line {first.line + 1})" if first else ""
+        diag.add("R135", f"duplicate rule id {rid!r}{where}", _pos(raw, "id"), rule_id=rid)
+    else:
+        seen[rid] = _pos(raw, "id")
+
+
+def _check_values(raw: Mapping, diag: Diagnostics, rule_id: str | None) -> None:
+    """The values of ``assigns`` (R133), ``stage`` (R134) and ``description`` (R132)."""
     assigns, stage = raw.get("assigns"), raw.get("stage")
     if "assigns" in raw and assigns not in _LABELS:
         diag.add("R133", f"'assigns' is {assigns!r}; use one of {', '.join(_LABELS)}{did_you_mean(assigns, _LABELS)}",
@@ -151,8 +174,11 @@ def _rule(raw: Any, pos: Pos | None, diag: Diagnostics, seen: dict[str, Pos | No
     desc = raw.get("description")
     if desc is not None and not isinstance(desc, str):
         diag.add("R132", "'description' must be a string", _pos(raw, "description"), rule_id=rule_id)
-    examples = _examples(raw["examples"], diag, rule_id, _pos(raw, "examples")) if "examples" in raw else ()
 
+
+def _form(raw: Mapping, pos: Pos | None, diag: Diagnostics, rule_id: str | None) -> tuple[Any, Any, Any]:
+    """The rule's one form, compiled: ``(pattern, path source, scope)``, each ``None`` when
+    absent or invalid (R136 for several forms, R137 for none)."""
     pattern = None
     source = None
     scope = None
@@ -175,11 +201,7 @@ def _rule(raw: Any, pos: Pos | None, diag: Diagnostics, seen: dict[str, Pos | No
         scope = compile_scope(raw["scope"], diag, rule_id, _pos(raw, "scope"))
     else:
         diag.add("R137", "a rule needs 'path:', 'match:' or 'scope:'", pos, rule_id=rule_id)
-
-    if len(diag.errors) > before or (pattern is None and scope is None):
-        return None
-    loc = diag.location(pos.line, pos.col) if pos else None
-    return Rule(rid, Label(assigns), Stage(stage), pattern, desc, examples, source, loc, scope)
+    return pattern, source, scope
 
 
 def _check(filename: str, text: str) -> tuple[list[Rule], Diagnostics]:
