@@ -120,6 +120,22 @@ def compile_match(match: Any, diag: Diagnostics, rule_id: str | None = None, pos
     if not isinstance(raw_nodes, Mapping) or not raw_nodes:
         diag.add("R132", "'nodes:' must be a non-empty mapping of node name → constraints", _vpos(match, "nodes"), rule_id=rule_id)
         return None
+    nodes = _nodes(raw_nodes, diag, rule_id)
+    edges = _edges(match, raw_nodes, diag, rule_id)
+    anchor = _anchor(match, raw_nodes, nodes, diag, rule_id, before)
+    if anchor is None:
+        return None
+    pattern = Pattern(nodes, edges, anchor)
+    reach = nx.node_connected_component(pattern.graph.to_undirected(as_view=True), anchor)
+    loose = [n for n in nodes if n not in reach]
+    if loose:
+        diag.add("R114", f"node {loose[0]!r} is not connected to the anchor by any edge", _kpos(raw_nodes, loose[0]), rule_id=rule_id)
+        return None
+    return pattern
+
+
+def _nodes(raw_nodes: Mapping, diag: Diagnostics, rule_id: str | None) -> dict[str, NodeSpec]:
+    """The valid nodes of ``nodes:`` by name (an invalid one is reported and left out)."""
     nodes: dict[str, NodeSpec] = {}
     for name, value in raw_nodes.items():
         if not isinstance(name, str):
@@ -128,7 +144,12 @@ def compile_match(match: Any, diag: Diagnostics, rule_id: str | None = None, pos
         spec = _node(name, value, raw_nodes, diag, rule_id)
         if spec is not None:
             nodes[name] = spec
+    return nodes
 
+
+def _edges(match: Mapping, raw_nodes: Mapping, diag: Diagnostics, rule_id: str | None) -> list[EdgeSpec]:
+    """The valid edges of ``edges:`` (an invalid one is reported and left out); at most one
+    edge joins two nodes, and none loops (R143)."""
     raw_edges = match.get("edges", [])
     edges: list[EdgeSpec] = []
     if raw_edges is None:
@@ -140,38 +161,55 @@ def compile_match(match: Any, diag: Diagnostics, rule_id: str | None = None, pos
     item_pos = getattr(raw_edges, "item_pos", [])
     for k, e in enumerate(raw_edges):
         epos = item_pos[k] if k < len(item_pos) else _vpos(match, "edges")
-        if not isinstance(e, Mapping):
-            diag.add("R132", "an edge must be a mapping {head: …, rel: …, dep: …}", epos, rule_id=rule_id)
+        got = _edge(e, epos, raw_nodes, diag, rule_id)
+        if got is None:
             continue
-        bad = False
-        for key in e:
-            if key not in _EDGE_KEYS:
-                diag.add("R130", f"unknown edge key {key!r}{did_you_mean(key, _EDGE_KEYS)}; use head, rel, dep",
-                         _kpos(e, key), rule_id=rule_id)
-                bad = True
-        for key in _EDGE_KEYS:
-            if key not in e:
-                diag.add("R131", f"an edge needs '{key}:'", epos, rule_id=rule_id)
-                bad = True
-        if bad:
-            continue
-        for key in ("head", "dep"):
-            if e[key] not in raw_nodes:
-                diag.add("R141", f"edge {key} {e[key]!r} is not declared under 'nodes:'"
-                         f"{did_you_mean(e[key], [n for n in raw_nodes if isinstance(n, str)])}",
-                         _vpos(e, key), rule_id=rule_id)
-                bad = True
-        ok, rels = _rels(e["rel"], diag, _vpos(e, "rel"), rule_id)
-        if bad or not ok:
-            continue
-        pair = (e["head"], e["dep"])
+        pair, rels = got
         if pair[0] == pair[1] or pair in seen or pair[::-1] in seen:
             what = "loops from a node to itself" if pair[0] == pair[1] else "joins two nodes that another edge already joins"
             diag.add("R143", f"edge {pair[0]} → {pair[1]} {what}", epos, rule_id=rule_id)
             continue
         seen.add(pair)
         edges.append(EdgeSpec(pair[0], pair[1], rels))
+    return edges
 
+
+def _edge(
+    e: Any, epos: Any, raw_nodes: Mapping, diag: Diagnostics, rule_id: str | None
+) -> tuple[tuple[Any, Any], frozenset[str] | None] | None:
+    """One ``{head, rel, dep}`` item as ``((head, dep), rels)``, or ``None`` when invalid."""
+    if not isinstance(e, Mapping):
+        diag.add("R132", "an edge must be a mapping {head: …, rel: …, dep: …}", epos, rule_id=rule_id)
+        return None
+    bad = False
+    for key in e:
+        if key not in _EDGE_KEYS:
+            diag.add("R130", f"unknown edge key {key!r}{did_you_mean(key, _EDGE_KEYS)}; use head, rel, dep",
+                     _kpos(e, key), rule_id=rule_id)
+            bad = True
+    for key in _EDGE_KEYS:
+        if key not in e:
+            diag.add("R131", f"an edge needs '{key}:'", epos, rule_id=rule_id)
+            bad = True
+    if bad:
+        return None
+    for key in ("head", "dep"):
+        if e[key] not in raw_nodes:
+            diag.add("R141", f"edge {key} {e[key]!r} is not declared under 'nodes:'"
+                     f"{did_you_mean(e[key], [n for n in raw_nodes if isinstance(n, str)])}",
+                     _vpos(e, key), rule_id=rule_id)
+            bad = True
+    ok, rels = _rels(e["rel"], diag, _vpos(e, "rel"), rule_id)
+    if bad or not ok:
+        return None
+    return (e["head"], e["dep"]), rels
+
+
+def _anchor(
+    match: Mapping, raw_nodes: Mapping, nodes: dict[str, NodeSpec], diag: Diagnostics, rule_id: str | None, before: int
+) -> str | None:
+    """The pattern's one DISEASE node, agreeing with ``anchor:`` when given; ``None`` when
+    the anchor is wrong or any problem was reported since ``before`` errors."""
     anchors = [n for n, s in nodes.items() if s.is_anchor]
     anchor = match.get("anchor")
     if anchor is not None:
@@ -189,10 +227,4 @@ def compile_match(match: Any, diag: Diagnostics, rule_id: str | None = None, pos
     if anchor is not None and anchor != anchors[0]:
         diag.add("R144", f"anchor {anchor!r} is not the DISEASE node ({anchors[0]!r})", _vpos(match, "anchor"), rule_id=rule_id)
         return None
-    pattern = Pattern(nodes, edges, anchors[0])
-    reach = nx.node_connected_component(pattern.graph.to_undirected(as_view=True), anchors[0])
-    loose = [n for n in nodes if n not in reach]
-    if loose:
-        diag.add("R114", f"node {loose[0]!r} is not connected to the anchor by any edge", _kpos(raw_nodes, loose[0]), rule_id=rule_id)
-        return None
-    return pattern
+    return anchors[0]
