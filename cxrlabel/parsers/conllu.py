@@ -38,7 +38,8 @@ def _blocks(text: str) -> Iterator[tuple[int, list[str]]]:
         yield first, block
 
 
-def _parse_block(lines: list[str], first_line: int, source: str) -> Sentence:
+def _read_rows(lines: list[str], first_line: int, source: str) -> tuple[str | None, list[list[str]]]:
+    """The ``# text =`` comment (if any) and the 10-column token rows of one block."""
     sent_text: str | None = None
     rows: list[list[str]] = []
     for k, line in enumerate(lines):
@@ -61,22 +62,32 @@ def _parse_block(lines: list[str], first_line: int, source: str) -> Sentence:
         rows.append(cols)
     if not rows:
         raise InputError(f"{source}:{first_line}: sentence block has no tokens", code="I211")
+    return sent_text, rows
 
+
+def _token_ids(rows: list[list[str]], first_line: int, source: str) -> dict[int, int]:
+    """Map each CoNLL-U token id to its 0-based row index."""
     ids = {}
     for k, cols in enumerate(rows):
         try:
             ids[int(cols[0])] = k
         except ValueError:
             raise InputError(f"{source}:{first_line}: bad token id {cols[0]!r}", code="I212") from None
+    return ids
 
-    # Character offsets: find each form in the sentence text, else rebuild the text.
-    if sent_text is None:
-        parts = []
-        for cols in rows:
-            parts.append(cols[1])
-            if "SpaceAfter=No" not in cols[9]:
-                parts.append(" ")
-        sent_text = "".join(parts).rstrip()
+
+def _rebuilt_text(rows: list[list[str]]) -> str:
+    """The sentence text rebuilt from the forms and their ``SpaceAfter=No`` flags."""
+    parts = []
+    for cols in rows:
+        parts.append(cols[1])
+        if "SpaceAfter=No" not in cols[9]:
+            parts.append(" ")
+    return "".join(parts).rstrip()
+
+
+def _tokens(rows: list[list[str]], sent_text: str) -> list[Token]:
+    """Tokens with character offsets: each form is found in the sentence text, in order."""
     tokens: list[Token] = []
     pos = 0
     for k, cols in enumerate(rows):
@@ -88,7 +99,11 @@ def _parse_block(lines: list[str], first_line: int, source: str) -> Sentence:
         pos = end
         lemma = cols[2] if cols[2] not in ("_", "") else form
         tokens.append(Token(i=k, text=form, lemma=lemma, tag=cols[4] if cols[4] != "_" else "", pos=cols[3] if cols[3] != "_" else "", start=start, end=end))
+    return tokens
 
+
+def _edges(rows: list[list[str]], ids: dict[int, int], first_line: int, source: str) -> list[Edge]:
+    """One edge per token with a head (root and unknown heads give none)."""
     edges: list[Edge] = []
     for k, cols in enumerate(rows):
         head, rel = cols[6], cols[7]
@@ -102,6 +117,17 @@ def _parse_block(lines: list[str], first_line: int, source: str) -> Sentence:
                 code="I213",
             ) from None
         edges.append(Edge(h, rel, k))
+    return edges
+
+
+def _parse_block(lines: list[str], first_line: int, source: str) -> Sentence:
+    sent_text, rows = _read_rows(lines, first_line, source)
+    ids = _token_ids(rows, first_line, source)
+    # Character offsets: find each form in the sentence text, else rebuild the text.
+    if sent_text is None:
+        sent_text = _rebuilt_text(rows)
+    tokens = _tokens(rows, sent_text)
+    edges = _edges(rows, ids, first_line, source)
     return Sentence(text=sent_text, tokens=tuple(tokens), edges=tuple(edges), start=0, end=len(sent_text))
 
 
