@@ -111,14 +111,31 @@ def normalize_edges(tokens: Sequence[Token], edges: Iterable[Edge], scheme: str)
     toks = tokens
     edges = list(edges)
     lemma = [t.lemma.lower() for t in toks]
-    children: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    children: _Children = defaultdict(list)
     for e in edges:
         if e.head != e.dep:
             children[e.head].append((e.rel, e.dep))
+    out, conj_edges = _relabel(edges, toks, lemma, children, scheme)
+    _coordinate(out, conj_edges, toks, lemma, children)
+    result = [Edge(h, rel, d) for (h, d), rel in out.items()]
+    result.sort(key=lambda e: (e.dep, e.head))
+    return result
 
-    def kids(i: int, *rels: str) -> list[int]:
-        return sorted(d for r, d in children[i] if r in rels or r.split(":", 1)[0] in rels)
 
+#: Each head's ``(rel, dep)`` children in the input parse.
+_Children = dict[int, list[tuple[str, int]]]
+
+
+def _kids(children: _Children, i: int, *rels: str) -> list[int]:
+    """The children of ``i`` whose relation (or its base before ``:``) is one of ``rels``."""
+    return sorted(d for r, d in children[i] if r in rels or r.split(":", 1)[0] in rels)
+
+
+def _relabel(
+    edges: list[Edge], toks: Sequence[Token], lemma: list[str], children: _Children, scheme: str
+) -> tuple[dict[tuple[int, int], str], list[tuple[int, int]]]:
+    """Each non-root, non-``conj`` edge mapped to its canonical label (plus the added
+    ``prep_X`` edges of spaCy prepositions), and the ``conj`` edges set aside for coordination."""
     out: dict[tuple[int, int], str] = {}
     extra: list[Edge] = []
     conj_edges: list[tuple[int, int]] = []
@@ -130,59 +147,80 @@ def normalize_edges(tokens: Sequence[Token], edges: Iterable[Edge], scheme: str)
         if base == "conj":
             conj_edges.append((h, d))
             continue
-        if base == "det" and lemma[d] == "no":
-            new = "neg"
-        elif scheme == "ud" and base == "advmod" and lemma[d] in _NEG_ADVERBS:
-            new = "neg"
-        elif base == "aux" and toks[d].tag == "MD":
-            new = "md"
-        elif scheme == "ud" and base in ("nmod", "obl") and rel not in _UD_MAP:
-            cases = kids(d, "case")
-            if cases:
-                words = []
-                for c in cases:
-                    words.append(lemma[c])
-                    words.extend(lemma[f] for f in kids(c, "fixed"))
-                new = _family("prep_", words, "nmod")
-            else:
-                new = "nmod"
-        else:
-            new = _plain(rel, scheme)
-            if scheme == "clear" and rel == "prep":
-                objs = kids(d, "pobj")
-                if objs:
-                    # multi-word prepositions: "due" -pcomp-> "to" -> prep_due_to
-                    words = [lemma[d]] + [lemma[c] for c in kids(d, "pcomp") if toks[c].tag in ("IN", "TO")]
-                    label = _family("prep_", words, "prep")
-                    extra.extend(Edge(h, label, o) for o in objs if o != h)
-        out[(h, d)] = new
+        out[(h, d)] = _label(h, rel, base, d, toks, lemma, children, scheme, extra)
     for e in extra:
         out.setdefault((e.head, e.dep), e.rel)
+    return out, conj_edges
 
-    # Coordination: group conjuncts under the first one (flattening spaCy's chains).
+
+def _label(
+    h: int,
+    rel: str,
+    base: str,
+    d: int,
+    toks: Sequence[Token],
+    lemma: list[str],
+    children: _Children,
+    scheme: str,
+    extra: list[Edge],
+) -> str:
+    """The canonical label of one edge ``h -rel-> d``; a spaCy ``prep`` with objects appends
+    its ``head -prep_X-> object`` edges to ``extra``."""
+    if base == "det" and lemma[d] == "no":
+        return "neg"
+    if scheme == "ud" and base == "advmod" and lemma[d] in _NEG_ADVERBS:
+        return "neg"
+    if base == "aux" and toks[d].tag == "MD":
+        return "md"
+    if scheme == "ud" and base in ("nmod", "obl") and rel not in _UD_MAP:
+        cases = _kids(children, d, "case")
+        if not cases:
+            return "nmod"
+        words = []
+        for c in cases:
+            words.append(lemma[c])
+            words.extend(lemma[f] for f in _kids(children, c, "fixed"))
+        return _family("prep_", words, "nmod")
+    new = _plain(rel, scheme)
+    if scheme == "clear" and rel == "prep":
+        objs = _kids(children, d, "pobj")
+        if objs:
+            # multi-word prepositions: "due" -pcomp-> "to" -> prep_due_to
+            words = [lemma[d]] + [lemma[c] for c in _kids(children, d, "pcomp") if toks[c].tag in ("IN", "TO")]
+            label = _family("prep_", words, "prep")
+            extra.extend(Edge(h, label, o) for o in objs if o != h)
+    return new
+
+
+def _coordinate(
+    out: dict[tuple[int, int], str],
+    conj_edges: list[tuple[int, int]],
+    toks: Sequence[Token],
+    lemma: list[str],
+    children: _Children,
+) -> None:
+    """Coordination: group conjuncts under the first one (flattening spaCy's chains), label
+    them ``conj_X`` and propagate (in ``out``, in place)."""
     parent = {d: h for h, d in conj_edges}
-
-    def first(i: int) -> int:
-        seen = {i}
-        while i in parent and parent[i] not in seen:
-            i = parent[i]
-            seen.add(i)
-        return i
-
     groups: dict[int, list[int]] = defaultdict(list)
     for h, d in conj_edges:
-        groups[first(h)].append(d)
+        groups[_first_conjunct(parent, h)].append(d)
     for root, members in groups.items():
         members = sorted(set(members))
-        ccs = [c for m in [root, *members] for c in kids(m, "cc")]
+        ccs = [c for m in [root, *members] for c in _kids(children, m, "cc")]
         label = _family("conj_", [lemma[max(ccs)]], "conj") if ccs else "conj"
         for m in members:
             out[(root, m)] = label
         _propagate(root, members, out, toks)
 
-    result = [Edge(h, rel, d) for (h, d), rel in out.items()]
-    result.sort(key=lambda e: (e.dep, e.head))
-    return result
+
+def _first_conjunct(parent: dict[int, int], i: int) -> int:
+    """The first conjunct of ``i``'s list: follow ``conj`` heads up (stopping on a cycle)."""
+    seen = {i}
+    while i in parent and parent[i] not in seen:
+        i = parent[i]
+        seen.add(i)
+    return i
 
 
 def _is_verbal(tag: str, pos: str) -> bool:
