@@ -28,8 +28,8 @@ from types import SimpleNamespace
 from typing import Iterable, Iterator
 
 from .errors import OntologyError
-from .ontology import Entry, Ontology, Pattern, load_ontology, normalize_phrase
-from .types import FINDINGS, OTHER, Mention, Sentence
+from .ontology import NORMAL, Entry, Ontology, Pattern, load_ontology, normalize_phrase
+from .types import FINDINGS, OTHER, Label, Mention, Sentence
 
 __all__ = ["ConceptFinder", "build_index", "cache_root", "quickumls_matcher"]
 
@@ -258,6 +258,8 @@ class ConceptFinder:
             for w in p.elements[0]:  # type: ignore[union-attr]  (a pattern never starts with a gap)
                 self._patterns.setdefault(w, []).append(p)
         self._stop = stopwords()
+        #: CUI → rule id of the concepts asserted negative as written (Ontology.asserted)
+        self._asserted = self.ontology.asserted()
         self._token_cache: dict[tuple[str, str], tuple] = {}
         self._fuzzy_cache: dict[str, tuple[str, ...]] = {}
         self._ss = None
@@ -419,6 +421,19 @@ class ConceptFinder:
         out.sort(key=lambda h: (h.start, h.entry.finding))
         return out
 
+    def _drop_contradicted(self, hits: list[_Hit]) -> list[_Hit]:
+        """A normal statement that denies a finding is dropped when it overlaps an abnormality
+        named in its span ("cardiac silhouette is [enlarged] with normal vascularity"): what
+        is written as abnormal wins over the wider normal reading."""
+        named = [
+            h for h in hits
+            if h.entry.kind != "exclude" and h.entry.finding != NORMAL and h.entry.cui not in self._asserted
+        ]
+        return [
+            h for h in hits
+            if h.entry.cui not in self._asserted or not any(n.start < h.end and h.start < n.end for n in named)
+        ]
+
     @staticmethod
     def _head(sentence: Sentence, start: int, end: int) -> int:
         g = sentence.graph
@@ -442,9 +457,13 @@ class ConceptFinder:
             self._fuzzy(toks, hits)
         out = []
         stoks = sentence.tokens
+        asserted = self._asserted
+        if asserted:
+            hits = self._drop_contradicted(hits)
         for h in self._resolve(hits):
             a, b = stoks[h.start].start, stoks[h.end - 1].end
             lo = a - sentence.start
+            rule = asserted.get(h.entry.cui)
             out.append(
                 Mention(
                     finding=h.entry.finding,
@@ -456,6 +475,8 @@ class ConceptFinder:
                     head=self._head(sentence, h.start, h.end),
                     nodes=tuple(range(h.start, h.end)),
                     section=sentence.section,
+                    # a normal statement that denies a finding is asserted as written
+                    **({"polarity": Label.NEGATIVE, "rules": (rule,)} if rule else {}),
                 )
             )
         return out

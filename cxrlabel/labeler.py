@@ -175,9 +175,10 @@ class Labeler:
         mentions: list[Mention] = []
         for sent in doc.sentences:
             for m in self.finder.find(sent):
-                if m.finding == NORMAL:
-                    # Normal statements carry their own negation ("no acute disease"): they
-                    # are asserted as written, never judged by the finding rules.
+                if m.finding == NORMAL or m.rules:
+                    # Normal statements carry their own negation ("no acute disease"); one that
+                    # denies a finding ("heart size is normal") arrives from the ontology with
+                    # its polarity and rule id: both are asserted as written, never judged.
                     mentions.append(m)
                     continue
                 pol, hits = self.judge(sent, m)

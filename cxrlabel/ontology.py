@@ -115,13 +115,24 @@ class Finding:
 
 @dataclass(frozen=True)
 class OtherConcept:
-    """A concept outside the 14: an OTHER abnormality or a NORMAL statement."""
+    """A concept outside the 14: an OTHER abnormality or a NORMAL statement.
+
+    A NORMAL statement with ``denies`` names one of the 14 that its normality rules out ("heart
+    size is normal" denies Cardiomegaly): its mentions are mentions of that finding, asserted
+    negative as written (see :meth:`Ontology.asserted`)."""
 
     name: str
     cui: str
     terms: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     notes: str = ""
+    denies: str | None = None
+
+    @property
+    def finding(self) -> str:
+        """The finding its mentions carry: ``denies`` when set, else NORMAL (OTHER concepts
+        are read by :meth:`Ontology.entries` as OTHER)."""
+        return self.denies or NORMAL
 
 
 @dataclass(frozen=True)
@@ -150,9 +161,14 @@ class Ontology:
             for o in self.other:
                 cached.setdefault(o.cui, OTHER)
             for o in self.normal:
-                cached.setdefault(o.cui, NORMAL)
+                cached.setdefault(o.cui, o.finding)
             object.__setattr__(self, "_cui_map_cache", cached)
         return cached
+
+    def asserted(self) -> dict[str, str]:
+        """CUI → rule id of the concepts whose mentions are asserted *negative* as written: the
+        normal statements that deny a finding (``denies:`` in ``normal.yaml``)."""
+        return {o.cui: f"normal-statement:{o.name.replace(' ', '-')}" for o in self.normal if o.denies}
 
     def entries(self) -> Iterator[Entry]:
         """Every indexed phrase, normalized: the 14 findings' terms and exclusions, OTHER, NORMAL."""
@@ -166,7 +182,7 @@ class Ontology:
                 yield Entry(normalize_phrase(t), o.cui, OTHER)
         for o in self.normal:
             for t in o.terms:
-                yield Entry(normalize_phrase(t), o.cui, NORMAL)
+                yield Entry(normalize_phrase(t), o.cui, o.finding)
 
     def patterns(self) -> list[Pattern]:
         """Every gapped pattern, parsed."""
@@ -176,7 +192,7 @@ class Ontology:
         for o in self.other:
             out += [Pattern.parse(p, OTHER, o.cui, f"other.yaml:{o.name}") for p in o.patterns]
         for o in self.normal:
-            out += [Pattern.parse(p, NORMAL, o.cui, f"normal.yaml:{o.name}") for p in o.patterns]
+            out += [Pattern.parse(p, o.finding, o.cui, f"normal.yaml:{o.name}") for p in o.patterns]
         return out
 
 
@@ -242,6 +258,13 @@ def _parse_concepts(data: Mapping[str, Any], file: str) -> tuple[OtherConcept, .
             raise OntologyError(f"{file}: concept #{i + 1} needs a 'name'", code="O402")
         name = str(d["name"])
         where = f"{file}:{name}"
+        denies = d.get("denies")
+        if denies is not None and (file != "normal.yaml" or denies not in FINDINGS):
+            raise OntologyError(
+                f"{where}: 'denies: {denies}' — only a normal.yaml statement may deny a finding, "
+                f"and it must be one of {', '.join(FINDINGS)}",
+                code="O402",
+            )
         out.append(
             OtherConcept(
                 name=name,
@@ -249,6 +272,7 @@ def _parse_concepts(data: Mapping[str, Any], file: str) -> tuple[OtherConcept, .
                 terms=_strings(d.get("terms"), f"{where}.terms"),
                 patterns=_strings(d.get("patterns"), f"{where}.patterns"),
                 notes=str(d.get("notes", "")).strip(),
+                denies=denies,
             )
         )
     return tuple(out)
