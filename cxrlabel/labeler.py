@@ -72,14 +72,39 @@ def _is_sibling_rel(rel: str) -> bool:
     return rel in SIBLING_RELATIONS or rel.startswith("prep_")
 
 
+#: Words that end a list: members on either side of them do not share a judgement
+#: ("No effusion but a small pneumothorax is seen.").
+CONTRAST_WORDS = frozenset({"but", "however", "although", "though", "whereas", "yet", "except"})
+
+
+def _contrast_between(graph: Any, a: int, b: int) -> bool:
+    lo, hi = (a, b) if a < b else (b, a)
+    return any(
+        str(graph.nodes[k].get("lemma", "")).lower() in CONTRAST_WORDS for k in range(lo + 1, hi) if k in graph
+    )
+
+
+def _through_list(graph: Any, hit: Hit) -> bool:
+    """True when a hit's match uses a list edge: a rule about the list ("A or B"), not the member."""
+    nodes = set(hit.bindings.values())
+    return any(
+        graph.has_edge(u, v) and graph.edges[u, v]["rel"] in LIST_RELATIONS for u in nodes for v in nodes if u != v
+    )
+
+
 def list_anchors(graph: Any, head: int, *, depth: int = 4) -> list[int]:
     """``head``, then the list members it hangs from (nearest first), then the nouns that
     share its head under the same relation: the paper's conjunct propagation applied at
-    judgement time, so that it also covers comma lists parsed as appositions or siblings."""
+    judgement time, so that it also covers comma lists parsed as appositions or siblings.
+    A list never reaches across a contrast word (:data:`CONTRAST_WORDS`)."""
     out = [head]
     node = head
     for _ in range(depth):
-        ups = [h for h in graph.predecessors(node) if graph.edges[h, node]["rel"] in LIST_RELATIONS]
+        ups = [
+            h
+            for h in graph.predecessors(node)
+            if graph.edges[h, node]["rel"] in LIST_RELATIONS and not _contrast_between(graph, h, node)
+        ]
         if not ups or ups[0] in out:
             break
         node = ups[0]
@@ -90,7 +115,12 @@ def list_anchors(graph: Any, head: int, *, depth: int = 4) -> list[int]:
             if not _is_sibling_rel(rel):
                 continue
             for sib in graph.successors(h):
-                if sib not in out and graph.edges[h, sib]["rel"] == rel and graph.nodes[sib]["tag"].startswith("NN"):
+                if (
+                    sib not in out
+                    and graph.edges[h, sib]["rel"] == rel
+                    and graph.nodes[sib]["tag"].startswith("NN")
+                    and not _contrast_between(graph, member, sib)
+                ):
                     out.append(sib)
     return out
 
@@ -143,28 +173,47 @@ class Labeler:
         the effusion") and wins. Only when none of them fires do the scope rules (cue windows)
         get a say, again in stage order.
         """
-        anchors = list_anchors(sentence.graph, mention.head)
-        for stage in _STAGES:
-            hits = []
-            for anchor in anchors:
-                hits = self.matcher.match(sentence.graph, anchor, stage=stage)
-                if hits:
-                    break
-            if not hits:
-                continue
-            exceptions = [h for h in hits if h.assigns is Label.POSITIVE]
-            if exceptions:
-                return Label.POSITIVE, tuple(exceptions)
-            return hits[0].assigns, tuple(h for h in hits if h.assigns is hits[0].assigns)
+        graph = sentence.graph
+        anchors = list_anchors(graph, mention.head)
+        # A member's own cue ("no effusion, possible pneumonia") is read before the list's:
+        # first the rules that match on the mention alone without a list edge, then, in stage
+        # order, every rule on every list member (so "no A or B" stays negative with the
+        # either-or rules of the opt-in packs).
+        for own in (True, False):
+            for stage in _STAGES:
+                hits = []
+                for anchor in anchors[:1] if own else anchors:
+                    hits = self.matcher.match(graph, anchor, stage=stage)
+                    if own:
+                        hits = [h for h in hits if not _through_list(graph, h)]
+                    if hits:
+                        break
+                if not hits:
+                    continue
+                if all(_through_list(graph, h) for h in hits):
+                    # a rule about the list ("A or B") does not pre-empt a cue window of an
+                    # earlier stage: in a broken parse of "no A, B or C" the negation is only
+                    # visible to the scope rules
+                    early = self._scope(sentence, mention, _STAGES[: _STAGES.index(stage)])
+                    if early is not None:
+                        return early
+                exceptions = [h for h in hits if h.assigns is Label.POSITIVE]
+                if exceptions:
+                    return Label.POSITIVE, tuple(exceptions)
+                return hits[0].assigns, tuple(h for h in hits if h.assigns is hits[0].assigns)
+        return self._scope(sentence, mention, _STAGES) or (Label.POSITIVE, ())
+
+    def _scope(self, sentence: Sentence, mention: Mention, stages: tuple[Stage, ...]) -> tuple[Label, tuple[Hit, ...]] | None:
+        """The first scope rule (cue window) of ``stages``, in stage order, that finds a cue."""
         nodes = mention.nodes or (mention.head,)
-        for stage in _STAGES:
+        for stage in stages:
             for rule in self.scope_rules:
                 if rule.stage is not stage:
                     continue
                 cue = rule.scope.find_cue(sentence.tokens, nodes)
                 if cue is not None:
                     return rule.assigns, (Hit(rule.id, rule.assigns, rule.stage, {"cue": cue, "DISEASE": mention.head}),)
-        return Label.POSITIVE, ()
+        return None
 
     def label_document(self, doc: Document) -> ReportLabels:
         """Labels for an already parsed report (see :func:`cxrlabel.document.parse_reports`)."""
