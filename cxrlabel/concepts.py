@@ -260,6 +260,7 @@ class ConceptFinder:
         self._stop = stopwords()
         #: CUI → rule id of the concepts asserted negative as written (Ontology.asserted)
         self._asserted = self.ontology.asserted()
+        self._generic = self.ontology.generic_contexts
         self._token_cache: dict[tuple[str, str], tuple] = {}
         self._fuzzy_cache: dict[str, tuple[str, ...]] = {}
         self._ss = None
@@ -421,6 +422,21 @@ class ConceptFinder:
         out.sort(key=lambda h: (h.start, h.entry.finding))
         return out
 
+    def _is_generic(self, words: list, start: int) -> bool:
+        """Whether a generic context (:attr:`Ontology.generic_contexts`) ends within two words
+        before ``start`` ("sensitivity to [pneumothorax]", "detection of small [nodules]")."""
+        flat: list[str] = []
+        for k in range(start - 1, max(-1, start - 9), -1):
+            if not words[k]:
+                break  # never across punctuation
+            flat.insert(0, words[k][0][0] if words[k][0] else "")
+        text = " ".join(flat)
+        for skip in range(0, 3):
+            head = " ".join(flat[: len(flat) - skip]) if skip else text
+            if any(head == c or head.endswith(" " + c) for c in self._generic):
+                return True
+        return False
+
     def _drop_contradicted(self, hits: list[_Hit]) -> list[_Hit]:
         """A normal statement that denies a finding is dropped when it overlaps an abnormality
         named in its span ("cardiac silhouette is [enlarged] with normal vascularity"): what
@@ -460,7 +476,10 @@ class ConceptFinder:
         asserted = self._asserted
         if asserted:
             hits = self._drop_contradicted(hits)
-        for h in self._resolve(hits):
+        resolved = self._resolve(hits)
+        if self._generic:
+            resolved = [h for h in resolved if not self._is_generic(words, h.start)]
+        for h in resolved:
             a, b = stoks[h.start].start, stoks[h.end - 1].end
             lo = a - sentence.start
             rule = asserted.get(h.entry.cui)

@@ -145,6 +145,9 @@ class Ontology:
     normal: tuple[OtherConcept, ...]
     content_hash: str
     source: str = ""
+    #: Phrases that make a following mention generic, not a finding of this patient ("CT is
+    #: more sensitive for the detection of nodules"); ``generic_contexts:`` in findings.yaml.
+    generic_contexts: tuple[str, ...] = ()
 
     def finding_of_cui(self, cui: str) -> str | None:
         """The finding a CUI belongs to (the 14 CUI sets decide), ``OTHER``/``NORMAL`` for this
@@ -314,6 +317,10 @@ def _load(directory: str, _stamp: tuple) -> Ontology:
         normal=_parse_concepts(parsed["normal.yaml"], "normal.yaml"),
         content_hash=digest.hexdigest(),
         source=str(folder),
+        generic_contexts=tuple(
+            normalize_phrase(t)
+            for t in _strings(parsed["findings.yaml"].get("generic_contexts"), "findings.yaml:generic_contexts")
+        ),
     )
     onto.patterns()  # parse once so malformed patterns fail at load time
     return onto

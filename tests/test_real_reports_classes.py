@@ -204,3 +204,30 @@ def test_a_list_rule_does_not_pre_empt_a_negation_cue_window_in_a_broken_parse()
     mentions = lab.finder.find(sent)
     got = {m.finding: lab.judge(sent, m)[0] for m in mentions}
     assert got["Effusion"] is NEG
+
+
+# -- class 6: concept gaps: nominalisations and generic mentions --------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["Mild cardiac silhouette enlargement.", "Stable heart size enlargement.", "Enlargement of the heart."]
+)
+def test_nominalised_enlargement_of_the_heart_is_cardiomegaly(lab, text):
+    assert lab.label(text)["Cardiomegaly"] is POS
+
+
+@pytest.mark.parametrize(
+    ("text", "finding"),
+    [
+        ("A CT would be more sensitive for the detection of small nodules.", "Nodule"),
+        ("An upright view is suggested for improved sensitivity to pneumothorax.", "Pneumothorax"),
+        ("The risk of pneumothorax after biopsy was discussed.", "Pneumothorax"),
+    ],
+)
+def test_a_finding_named_as_a_topic_is_not_a_mention(lab, text, finding):
+    r = lab.label(text)
+    assert r[finding] is None and not [m for m in r.mentions if m.finding == finding]
+
+
+def test_a_generic_context_does_not_reach_across_punctuation(lab):
+    assert lab.label("For detection, a small nodule is seen.")["Nodule"] is POS
