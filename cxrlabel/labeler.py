@@ -22,6 +22,7 @@ from .matcher import Hit, Matcher
 from .ontology import NORMAL
 from .parsers.base import Parser, get_parser
 from .result import ReportLabels
+from .rules.scope import CONTRAST_WORDS  # the one list of contrast words: scopes and lists end there
 from .types import Label, Mention, Sentence, Stage
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -72,9 +73,6 @@ def _is_sibling_rel(rel: str) -> bool:
     return rel in SIBLING_RELATIONS or rel.startswith("prep_")
 
 
-#: Words that end a list: members on either side of them do not share a judgement
-#: ("No effusion but a small pneumothorax is seen.").
-CONTRAST_WORDS = frozenset({"but", "however", "although", "though", "whereas", "yet", "except"})
 
 
 def _contrast_between(graph: Any, a: int, b: int) -> bool:
@@ -96,7 +94,7 @@ def list_anchors(graph: Any, head: int, *, depth: int = 4) -> list[int]:
     """``head``, then the list members it hangs from (nearest first), then the nouns that
     share its head under the same relation: the paper's conjunct propagation applied at
     judgement time, so that it also covers comma lists parsed as appositions or siblings.
-    A list never reaches across a contrast word (:data:`CONTRAST_WORDS`)."""
+    A list never reaches across a contrast word (``rules.scope.CONTRAST_WORDS``)."""
     out = [head]
     node = head
     for _ in range(depth):
