@@ -30,6 +30,7 @@ ID_COLUMN_GUESSES: tuple[str, ...] = (
     "report_id",
     "study_id",
     "studyid",
+    "study",
     "filename",
     "file",
     "uid",

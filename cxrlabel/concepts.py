@@ -28,8 +28,8 @@ from types import SimpleNamespace
 from typing import Iterable, Iterator
 
 from .errors import OntologyError
-from .ontology import Entry, Ontology, Pattern, load_ontology, normalize_phrase
-from .types import FINDINGS, OTHER, Mention, Sentence
+from .ontology import NORMAL, Entry, Ontology, Pattern, load_ontology, normalize_phrase
+from .types import FINDINGS, OTHER, Label, Mention, Sentence
 
 __all__ = ["ConceptFinder", "build_index", "cache_root", "quickumls_matcher"]
 
@@ -258,6 +258,9 @@ class ConceptFinder:
             for w in p.elements[0]:  # type: ignore[union-attr]  (a pattern never starts with a gap)
                 self._patterns.setdefault(w, []).append(p)
         self._stop = stopwords()
+        #: CUI → rule id of the concepts asserted negative as written (Ontology.asserted)
+        self._asserted = self.ontology.asserted()
+        self._generic = self.ontology.generic_contexts
         self._token_cache: dict[tuple[str, str], tuple] = {}
         self._fuzzy_cache: dict[str, tuple[str, ...]] = {}
         self._ss = None
@@ -419,6 +422,34 @@ class ConceptFinder:
         out.sort(key=lambda h: (h.start, h.entry.finding))
         return out
 
+    def _is_generic(self, words: list, start: int) -> bool:
+        """Whether a generic context (:attr:`Ontology.generic_contexts`) ends within two words
+        before ``start`` ("sensitivity to [pneumothorax]", "detection of small [nodules]")."""
+        flat: list[str] = []
+        for k in range(start - 1, max(-1, start - 9), -1):
+            if not words[k]:
+                break  # never across punctuation
+            flat.insert(0, words[k][0][0] if words[k][0] else "")
+        text = " ".join(flat)
+        for skip in range(0, 3):
+            head = " ".join(flat[: len(flat) - skip]) if skip else text
+            if any(head == c or head.endswith(" " + c) for c in self._generic):
+                return True
+        return False
+
+    def _drop_contradicted(self, hits: list[_Hit]) -> list[_Hit]:
+        """A normal statement that denies a finding is dropped when it overlaps an abnormality
+        named in its span ("cardiac silhouette is [enlarged] with normal vascularity"): what
+        is written as abnormal wins over the wider normal reading."""
+        named = [
+            h for h in hits
+            if h.entry.kind != "exclude" and h.entry.finding != NORMAL and h.entry.cui not in self._asserted
+        ]
+        return [
+            h for h in hits
+            if h.entry.cui not in self._asserted or not any(n.start < h.end and h.start < n.end for n in named)
+        ]
+
     @staticmethod
     def _head(sentence: Sentence, start: int, end: int) -> int:
         g = sentence.graph
@@ -442,9 +473,16 @@ class ConceptFinder:
             self._fuzzy(toks, hits)
         out = []
         stoks = sentence.tokens
-        for h in self._resolve(hits):
+        asserted = self._asserted
+        if asserted:
+            hits = self._drop_contradicted(hits)
+        resolved = self._resolve(hits)
+        if self._generic:
+            resolved = [h for h in resolved if not self._is_generic(words, h.start)]
+        for h in resolved:
             a, b = stoks[h.start].start, stoks[h.end - 1].end
             lo = a - sentence.start
+            rule = asserted.get(h.entry.cui)
             out.append(
                 Mention(
                     finding=h.entry.finding,
@@ -456,6 +494,8 @@ class ConceptFinder:
                     head=self._head(sentence, h.start, h.end),
                     nodes=tuple(range(h.start, h.end)),
                     section=sentence.section,
+                    # a normal statement that denies a finding is asserted as written
+                    **({"polarity": Label.NEGATIVE, "rules": (rule,)} if rule else {}),
                 )
             )
         return out

@@ -5,6 +5,10 @@ Input forms accepted by ``cxrlabel label``:
 - a CSV with a header (the text column chosen by ``column=``, else the only text column, else
   one named like ``report``/``text``/``impression``); ids from ``id_column=``, else an ``id``-like
   column, else the 1-based row number;
+- a MIMIC-CXR-style sectioned CSV (a ``study``/``study_id`` column, ``findings`` and
+  ``impression`` columns; any other columns ignored): without ``column=``, each row's two
+  sections are combined, as the paper labels both, into ``FINDINGS: ...`` and
+  ``IMPRESSION: ...`` (an empty one is left out), so the labeler finds both sections;
 - the CheXpert labeler's headerless one-column CSV (``header=False``, or detected: a single
   column whose first cell reads like a report, not a column name);
 - a ``.txt`` file (one report, id = file stem), a directory of ``.txt`` files (sorted by name),
@@ -29,9 +33,12 @@ from .columns import ID_COLUMN_GUESSES, TEXT_COLUMN_GUESSES, pick_column
 from .errors import InputError
 from .types import FINDINGS
 
-__all__ = ["OUTPUT_COLUMNS", "ReportRecord", "decode_bytes", "read_reports", "write_rows"]
+__all__ = ["OUTPUT_COLUMNS", "SECTION_COLUMNS", "ReportRecord", "decode_bytes", "read_reports", "write_rows"]
 
 OUTPUT_COLUMNS: tuple[str, ...] = ("id", *FINDINGS, "No Finding")
+
+#: Columns of a sectioned CSV (MIMIC-CXR's section files), in report order, with their headers.
+SECTION_COLUMNS: tuple[tuple[str, str], ...] = (("findings", "FINDINGS"), ("impression", "IMPRESSION"))
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,7 @@ def _read_csv(text: str, source: str, *, column: str | None, id_column: str | No
             yield ReportRecord(str(n), r[0])
         return
     names = [h.strip() for h in rows[0]]
+    lower = [h.lower() for h in names]
 
     def pick(wanted: str | None, candidates: tuple[str, ...], what: str) -> int | None:
         found = pick_column(names, wanted, candidates)
@@ -94,6 +102,10 @@ def _read_csv(text: str, source: str, *, column: str | None, id_column: str | No
         return None if found is None else names.index(str(found))
 
     id_idx = pick(id_column, ID_COLUMN_GUESSES, "id")
+    sectioned = [(lower.index(c), h) for c, h in SECTION_COLUMNS if c in lower]
+    if column is None and len(sectioned) == len(SECTION_COLUMNS):
+        yield from _sectioned_rows(rows, names, id_idx, sectioned)
+        return
     text_idx = pick(column, TEXT_COLUMN_GUESSES, "text")
     if text_idx is None:
         others = [k for k in range(len(names)) if k != id_idx]
@@ -111,6 +123,19 @@ def _read_csv(text: str, source: str, *, column: str | None, id_column: str | No
             yield ReportRecord(rid, "", f"CSV row {n + 1} has {len(r)} cells, the header has {len(names)}")
             continue
         yield ReportRecord(rid, r[text_idx])
+
+
+def _sectioned_rows(
+    rows: list[list[str]], names: list[str], id_idx: int | None, sections: list[tuple[int, str]]
+) -> Iterator[ReportRecord]:
+    """Rows of a sectioned CSV: the section cells joined under their headers."""
+    for n, r in enumerate(rows[1:], start=1):
+        rid = r[id_idx] if id_idx is not None and id_idx < len(r) else str(n)
+        if len(r) != len(names):
+            yield ReportRecord(rid, "", f"CSV row {n + 1} has {len(r)} cells, the header has {len(names)}")
+            continue
+        parts = [f"{header}: {r[k].strip()}" for k, header in sections if r[k].strip()]
+        yield ReportRecord(rid, "\n\n".join(parts))
 
 
 def read_reports(

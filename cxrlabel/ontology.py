@@ -22,6 +22,7 @@ from .errors import OntologyError
 from .types import FINDINGS, OTHER
 
 __all__ = [
+    "ASSERTED_RULE_PREFIX",
     "NORMAL",
     "ConceptPattern",
     "Entry",
@@ -34,6 +35,9 @@ __all__ = [
 
 #: Pseudo-finding of mentions that state the study is normal ("no acute cardiopulmonary disease").
 NORMAL = "NORMAL"
+#: The rule-id namespace of mentions the ontology asserts as written (a normal statement that
+#: denies a finding: ``normal-statement:normal-heart``); the judge never re-judges them.
+ASSERTED_RULE_PREFIX = "normal-statement:"
 
 #: Gap allowed by ``...`` in a pattern, in tokens.
 MAX_GAP = 4
@@ -120,13 +124,24 @@ class Finding:
 
 @dataclass(frozen=True)
 class OtherConcept:
-    """A concept outside the 14: an OTHER abnormality or a NORMAL statement."""
+    """A concept outside the 14: an OTHER abnormality or a NORMAL statement.
+
+    A NORMAL statement with ``denies`` names one of the 14 that its normality rules out ("heart
+    size is normal" denies Cardiomegaly): its mentions are mentions of that finding, asserted
+    negative as written (see :meth:`Ontology.asserted`)."""
 
     name: str
     cui: str
     terms: tuple[str, ...] = ()
     patterns: tuple[str, ...] = ()
     notes: str = ""
+    denies: str | None = None
+
+    @property
+    def finding(self) -> str:
+        """The finding its mentions carry: ``denies`` when set, else NORMAL (OTHER concepts
+        are read by :meth:`Ontology.entries` as OTHER)."""
+        return self.denies or NORMAL
 
 
 @dataclass(frozen=True)
@@ -139,6 +154,9 @@ class Ontology:
     normal: tuple[OtherConcept, ...]
     content_hash: str
     source: str = ""
+    #: Phrases that make a following mention generic, not a finding of this patient ("CT is
+    #: more sensitive for the detection of nodules"); ``generic_contexts:`` in findings.yaml.
+    generic_contexts: tuple[str, ...] = ()
 
     def finding_of_cui(self, cui: str) -> str | None:
         """The finding a CUI belongs to (the 14 CUI sets decide), ``OTHER``/``NORMAL`` for this
@@ -155,9 +173,14 @@ class Ontology:
             for o in self.other:
                 cached.setdefault(o.cui, OTHER)
             for o in self.normal:
-                cached.setdefault(o.cui, NORMAL)
+                cached.setdefault(o.cui, o.finding)
             object.__setattr__(self, "_cui_map_cache", cached)
         return cached
+
+    def asserted(self) -> dict[str, str]:
+        """CUI → rule id of the concepts whose mentions are asserted *negative* as written: the
+        normal statements that deny a finding (``denies:`` in ``normal.yaml``)."""
+        return {o.cui: f"{ASSERTED_RULE_PREFIX}{o.name.replace(' ', '-')}" for o in self.normal if o.denies}
 
     def entries(self) -> Iterator[Entry]:
         """Every indexed phrase, normalized: the 14 findings' terms and exclusions, OTHER, NORMAL."""
@@ -171,7 +194,7 @@ class Ontology:
                 yield Entry(normalize_phrase(t), o.cui, OTHER)
         for o in self.normal:
             for t in o.terms:
-                yield Entry(normalize_phrase(t), o.cui, NORMAL)
+                yield Entry(normalize_phrase(t), o.cui, o.finding)
 
     def patterns(self) -> list[ConceptPattern]:
         """Every gapped pattern, parsed."""
@@ -181,7 +204,7 @@ class Ontology:
         for o in self.other:
             out += [ConceptPattern.parse(p, OTHER, o.cui, f"other.yaml:{o.name}") for p in o.patterns]
         for o in self.normal:
-            out += [ConceptPattern.parse(p, NORMAL, o.cui, f"normal.yaml:{o.name}") for p in o.patterns]
+            out += [ConceptPattern.parse(p, o.finding, o.cui, f"normal.yaml:{o.name}") for p in o.patterns]
         return out
 
 
@@ -247,6 +270,13 @@ def _parse_concepts(data: Mapping[str, Any], file: str) -> tuple[OtherConcept, .
             raise OntologyError(f"{file}: concept #{i + 1} needs a 'name'", code="O402")
         name = str(d["name"])
         where = f"{file}:{name}"
+        denies = d.get("denies")
+        if denies is not None and (file != "normal.yaml" or denies not in FINDINGS):
+            raise OntologyError(
+                f"{where}: 'denies: {denies}' — only a normal.yaml statement may deny a finding, "
+                f"and it must be one of {', '.join(FINDINGS)}",
+                code="O402",
+            )
         out.append(
             OtherConcept(
                 name=name,
@@ -254,6 +284,7 @@ def _parse_concepts(data: Mapping[str, Any], file: str) -> tuple[OtherConcept, .
                 terms=_strings(d.get("terms"), f"{where}.terms"),
                 patterns=_strings(d.get("patterns"), f"{where}.patterns"),
                 notes=str(d.get("notes", "")).strip(),
+                denies=denies,
             )
         )
     return tuple(out)
@@ -295,6 +326,10 @@ def _load(directory: str, _stamp: tuple) -> Ontology:
         normal=_parse_concepts(parsed["normal.yaml"], "normal.yaml"),
         content_hash=digest.hexdigest(),
         source=str(folder),
+        generic_contexts=tuple(
+            normalize_phrase(t)
+            for t in _strings(parsed["findings.yaml"].get("generic_contexts"), "findings.yaml:generic_contexts")
+        ),
     )
     onto.patterns()  # parse once so malformed patterns fail at load time
     return onto

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["LABELED_SECTIONS", "SECTION_NAMES", "Section", "find_sections", "select_sections"]
+__all__ = ["LABELED_SECTIONS", "SECTION_NAMES", "UNLABELED_SECTIONS", "Section", "find_sections", "select_sections"]
 
 #: Header spelling (upper case, single spaces) → canonical section name.
 SECTION_NAMES: dict[str, str] = {
@@ -51,11 +51,29 @@ SECTION_NAMES: dict[str, str] = {
     "NOTIFICATION": "NOTIFICATION",
     "SUMMARY": "IMPRESSION",
     "OPINION": "IMPRESSION",
+    # MIMIC-CXR-style plain-text layout
+    "FINAL REPORT": "FINAL REPORT",
+    "WET READ": "WET READ",
+    "REASON FOR THE EXAM": "REASON FOR EXAM",
+    "REASON FOR THE EXAMINATION": "REASON FOR EXAM",
+    "CLINICAL HISTORY/INDICATION": "HISTORY",
+    "HISTORY/INDICATION": "HISTORY",
+    "CLINICAL NOTES": "HISTORY",
+    "CLINICAL DATA": "HISTORY",
+    "CLINICAL STATEMENT": "HISTORY",
+    "HX": "HISTORY",
 }
 
 #: Sections whose sentences are labeled when present (the paper: findings and impression;
 #: CONCLUSION is the impression under another name in many reports).
 LABELED_SECTIONS: frozenset[str] = frozenset({"FINDINGS", "IMPRESSION", "CONCLUSION"})
+
+#: Sections never labeled, also when a report has neither FINDINGS nor IMPRESSION: why the
+#: study was done ("HISTORY: r/o pneumonia" is a question, not a finding), how and against
+#: what, and the preliminary WET READ that the final report supersedes.
+UNLABELED_SECTIONS: frozenset[str] = frozenset(
+    {"INDICATION", "HISTORY", "REASON FOR EXAM", "TECHNIQUE", "COMPARISON", "EXAMINATION", "WET READ"}
+)
 
 # Longest names first so that "CLINICAL HISTORY" wins over "HISTORY".
 _ALTS = "|".join(
@@ -93,7 +111,8 @@ def _colon_header(text: str, start: int, raw: str) -> bool:
     before = text[line_start:start].rstrip()
     if not before or raw.isupper():
         return True
-    return raw[0].isupper() and before[-1] in ".;:!?"
+    # after a sentence end in any case: "... stable. impression: ..." (lower-cased reports)
+    return before[-1] in ".;:!?"
 
 
 def _canonical(raw: str) -> str:
@@ -134,8 +153,21 @@ def find_sections(text: str) -> list[Section]:
                 out.append(Section(name, bstart, stop.end(), hstart, bstart))
                 out.append(Section(enclosing, stop.end(), end, stop.end(), stop.end()))
                 continue
+        if name in UNLABELED_SECTIONS:
+            # "HISTORY: r/o pneumonia\n\nLungs are clear.": such a section is one paragraph;
+            # what follows it is report text again (an unnamed section)
+            gap = _PARAGRAPH_RE.search(text, bstart, end)
+            if gap and text[gap.end() : end].strip():
+                out.append(Section(name, bstart, gap.start() + 1, hstart, bstart))
+                out.append(Section(None, gap.end(), end, gap.end(), gap.end()))
+                continue
         out.append(Section(name, bstart, end, hstart, bstart))
     return out
+
+
+# The end of a one-paragraph section: a blank line, or a line break before a capitalised line
+# (a wrapped indication continues in lower case: "... woman with\n shortness of breath").
+_PARAGRAPH_RE = re.compile(r"\S[ \t]*\r?\n(?:[ \t]*\r?\n\s*|[ \t]*(?=[A-Z]))")
 
 
 _SENTENCE_END_RE = re.compile(r"[.;](?=\s|$)|\n")
@@ -149,10 +181,14 @@ def _inline(text: str, hstart: int, previous: Section) -> bool:
 
 def select_sections(text: str, names: frozenset[str] | set[str] = LABELED_SECTIONS) -> list[Section]:
     """The sections to label: those named in ``names`` when any is present, else the whole
-    report as one unnamed section (the paper's rule). Empty text gives ``[]``."""
+    report (the paper's rule) less the sections of :data:`UNLABELED_SECTIONS` — an indication
+    or history never reaches the labels. Empty text gives ``[]``."""
     if not text.strip():
         return []
-    chosen = [s for s in find_sections(text) if s.name in names]
+    found = find_sections(text)
+    chosen = [s for s in found if s.name in names]
     if chosen:
         return chosen
-    return [Section(None, 0, len(text), 0, 0)]
+    if not any(s.name in UNLABELED_SECTIONS for s in found):
+        return [Section(None, 0, len(text), 0, 0)]
+    return [s for s in found if s.name not in UNLABELED_SECTIONS]

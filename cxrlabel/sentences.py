@@ -10,8 +10,10 @@ that Punkt does not know about:
   colon, or are followed by a capitalised word (dictation without final periods; a line that
   starts with ``XXXX`` or an acronym such as ``PICC`` continues the sentence);
 - list markers ``1.``/``2)`` and bullets ``-``, ``*``, ``•`` at the start of a line or after the
-  end of a sentence (``2)`` also after any whitespace) — the marker itself never becomes (or
-  joins) a sentence;
+  end of a sentence (``2)`` also after any whitespace), also glued to the next word in either
+  case ("2.no pleural effusion", "3.Possible edema"; a glued marker after any whitespace too:
+  "... pneumothorax 4.mild degenerative change") — the marker itself never becomes (or joins)
+  a sentence, so its digits never fuse with the cue word;
 - run-on dictation: a capitalised word right after a lower-case word with no punctuation
   between ("No focal infiltrates Emphysema is present") starts a new sentence.
 
@@ -45,11 +47,14 @@ ABBREVIATIONS: frozenset[str] = frozenset(
 
 # A list marker: "1." / "12)" / "(3)" followed by whitespace, or a bullet.
 # "1.Severe" and "2., Mild" (dictation glitches) count too; "1.5" does not.
-_MARKER = r"(?:\(?\d{1,2}[.)],?(?=\s|[A-Z])|[-*\u2022\u2023\u25e6\u2043](?=\s))"
+_MARKER = r"(?:\(?\d{1,2}[.)],?(?=\s|[A-Za-z])|[-*\u2022\u2023\u25e6\u2043](?=\s))"
 # Where a marker may start: beginning of a piece, or after sentence punctuation / a colon.
-# "2)" markers may also follow plain whitespace ("No effusion 2) No pneumothorax").
+# "2)" markers may also follow plain whitespace ("No effusion 2) No pneumothorax"), and so may
+# a number glued to the next word ("... pneumothorax 4.mild degenerative change": items of a
+# numbered list wrapped onto one line); "1.5 cm" is never a marker (a digit follows).
 _MARKER_RE = re.compile(
-    rf"(?:^|(?<=[.;:!?])|(?<=[.;:!?][)\"'])|(?<=\s)(?=\d{{1,2}}\)\s))(?P<ws>\s*)(?P<m>{_MARKER})\s*"
+    rf"(?:^|(?<=[.;:!?])|(?<=[.;:!?][)\"'])|(?<=\s)(?=\d{{1,2}}\)\s)|(?<=\s)(?=\d{{1,2}}[.)][A-Za-z]))"
+    rf"(?P<ws>\s*)(?P<m>{_MARKER})\s*"
 )
 # Newlines that end a piece: blank line; or newline followed by a marker or a capital letter,
 # or preceded by sentence punctuation / colon.

@@ -30,7 +30,7 @@ def test_the_first_guess_present_wins_whatever_the_column_order():
 def test_the_guesses_hold_every_name_any_reader_knew_before():
     assert {"report", "reports", "text", "report_text", "impression", "findings", "report impression",
             "note", "findings_impression"} == set(TEXT_COLUMN_GUESSES)
-    assert {"id", "report_id", "study_id", "studyid", "filename", "file", "uid", "accession"} == set(ID_COLUMN_GUESSES)
+    assert {"id", "report_id", "study_id", "studyid", "study", "filename", "file", "uid", "accession"} == set(ID_COLUMN_GUESSES)
 
 
 @pytest.mark.parametrize(

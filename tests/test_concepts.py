@@ -39,7 +39,7 @@ TERMS += sorted({(OTHER, t) for o in ONTO.other for t in o.terms})
 TERMS += sorted({(NORMAL, t) for o in ONTO.normal for t in o.terms})
 EXCLUSIONS = sorted({(f.name, t) for f in ONTO.findings.values() for t in f.exclude})
 PATTERNS = [(f.name, p) for f in ONTO.findings.values() for p in f.patterns]
-PATTERNS += [(OTHER, p) for o in ONTO.other for p in o.patterns] + [(NORMAL, p) for o in ONTO.normal for p in o.patterns]
+PATTERNS += [(OTHER, p) for o in ONTO.other for p in o.patterns] + [(o.finding, p) for o in ONTO.normal for p in o.patterns]
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from cxrlabel.ontology import NORMAL
+from cxrlabel.ontology import ASSERTED_RULE_PREFIX, NORMAL
 from cxrlabel.parsers.conllu import read_conllu
 from cxrlabel.rules import load_rules
-from cxrlabel.rules.judge import Basis, Judge
+from cxrlabel.rules.judge import Basis, Judge, list_anchors
 from cxrlabel.types import STAGE_ORDER, Label, Mention, Sentence, Stage
 
 CANNOT_EXCLUDE = """\
@@ -135,9 +135,12 @@ def test_a_list_member_is_judged_at_the_member_it_hangs_from():
     sent = _parse(LIST)
     d = judge.decide(sent, _mention(sent, 5, "Pneumothorax"), trace=True)
     assert d.label is Label.NEGATIVE and d.rule_ids == ("no-disease",)
-    (neg,) = [st for st in d.stages if st.stage is Stage.NEGATION]
-    # pneumothorax → effusion (conj_or) → consolidation (appos), where "no" hangs
-    assert [(t.anchor, [h.rule_id for h in t.hits]) for t in neg.tries] == [(5, []), (3, []), (1, ["no-disease"])]
+    own, listed = [st for st in d.stages if st.stage is Stage.NEGATION]
+    # the first pass reads the mention alone (its own head, no list edge): nothing there
+    assert own.own and [(t.anchor, [h.rule_id for h in t.hits]) for t in own.tries] == [(5, [])]
+    # then pneumothorax → effusion (conj_or) → consolidation (appos), where "no" hangs
+    assert not listed.own and listed.decided
+    assert [(t.anchor, [h.rule_id for h in t.hits]) for t in listed.tries] == [(5, []), (3, []), (1, ["no-disease"])]
     assert d.hits[0].bindings[judge.rule("no-disease").pattern.anchor] == 1
 
 
@@ -151,7 +154,8 @@ def test_scope_rules_decide_only_when_no_pattern_rule_fires():
     d = judge.decide(sent, _mention(sent, 3), trace=True)  # "pneumonia" is the object: the path cannot see "may"
     assert (d.label, d.basis, d.rule_ids) == (Label.UNCERTAIN, Basis.SCOPE, ("hedge-before",))
     assert dict(d.hits[0].bindings) == {"cue": 1, "DISEASE": 3}
-    assert all(not st.decided and st.hits == () for st in d.stages) and len(d.stages) == len(STAGE_ORDER)
+    # both passes (the mention alone, then its list) traced, every stage empty
+    assert all(not st.decided and st.hits == () for st in d.stages) and len(d.stages) == 2 * len(STAGE_ORDER)
     assert [(t.rule_id, t.cue) for t in d.scope] == [("hedge-before", 1)]
 
     judge = Judge.from_rules(_rules(_rule("object-hedge", "negative", "negation", "path: DISEASE ← dobj ← represent") + HEDGE_SCOPE))
@@ -208,3 +212,74 @@ def test_rule_finds_pattern_and_scope_rules_by_id():
     assert "hedge-before" not in judge.matcher and len(judge.matcher) == 1
     with pytest.raises(KeyError):
         judge.rule("no-such-rule")
+
+
+BUT = """\
+# text = No effusion but a pneumothorax.
+1	No	no	DET	DT	_	2	neg	_	_
+2	effusion	effusion	NOUN	NN	_	0	root	_	_
+3	but	but	CCONJ	CC	_	2	cc	_	_
+4	a	a	DET	DT	_	5	det	_	_
+5	pneumothorax	pneumothorax	NOUN	NN	_	2	conj	_	SpaceAfter=No
+6	.	.	PUNCT	.	_	2	punct	_	_
+"""
+
+OWN_HEDGE = """\
+# text = No effusion, possible pneumonia.
+1	No	no	DET	DT	_	2	neg	_	_
+2	effusion	effusion	NOUN	NN	_	0	root	_	SpaceAfter=No
+3	,	,	PUNCT	,	_	2	punct	_	_
+4	possible	possible	ADJ	JJ	_	5	amod	_	_
+5	pneumonia	pneumonia	NOUN	NN	_	2	appos	_	SpaceAfter=No
+6	.	.	PUNCT	.	_	2	punct	_	_
+"""
+
+EITHER_OR = """\
+# text = No effusion or pneumonia.
+1	No	no	DET	DT	_	2	neg	_	_
+2	effusion	effusion	NOUN	NN	_	0	root	_	_
+3	or	or	CCONJ	CC	_	4	cc	_	_
+4	pneumonia	pneumonia	NOUN	NN	_	2	conj_or	_	SpaceAfter=No
+5	.	.	PUNCT	.	_	2	punct	_	_
+"""
+
+NO_RULE = _rule("no-disease", "negative", "negation", "path: DISEASE → neg → no")
+
+
+def test_a_list_never_reaches_across_a_contrast_word():
+    sent = _parse(BUT)
+    assert list_anchors(sent.graph, 4) == [4]  # "but" parts the two nouns
+    d = Judge.from_rules(_rules(NO_RULE)).decide(sent, _mention(sent, 4, "Pneumothorax"))
+    assert d.label is Label.POSITIVE and d.basis is Basis.DEFAULT
+
+
+def test_a_members_own_cue_is_read_before_the_lists():
+    rules = _rules(NO_RULE + _rule("possible", "uncertain", "post-negation-uncertainty", "path: DISEASE → amod → possible"))
+    sent = _parse(OWN_HEDGE)
+    d = Judge.from_rules(rules).decide(sent, _mention(sent, 4, "Pneumonia"), trace=True)
+    # the list's negation (an earlier stage) would win in one pass; the member's own hedge decides
+    assert d.label is Label.UNCERTAIN and d.rule_ids == ("possible",)
+    assert all(st.own for st in d.stages)
+    assert Judge.from_rules(rules).decide(sent, _mention(sent, 1, "Effusion")).label is Label.NEGATIVE
+
+
+def test_a_rule_about_the_list_yields_to_an_earlier_cue_window():
+    either_or = _rule("either-or", "uncertain", "post-negation-uncertainty", "path: DISEASE ← conj_or ← *")
+    no_cue = _rule("no-cue", "negative", "negation", "scope: {cues: [no], direction: before, window: 6}")
+    sent = _parse(EITHER_OR)
+    judge = Judge.from_rules(_rules(either_or + no_cue))
+    d = judge.decide(sent, _mention(sent, 3, "Pneumonia"), trace=True)
+    assert d.label is Label.NEGATIVE and d.basis is Basis.SCOPE and d.rule_ids == ("no-cue",)
+    # without the earlier cue window the list rule holds
+    assert Judge.from_rules(_rules(either_or)).decide(sent, _mention(sent, 3, "Pneumonia")).label is Label.UNCERTAIN
+
+
+def test_a_statement_the_ontology_asserts_is_kept_as_written():
+    sent = _parse(NO_ACUTE)
+    asserted = _mention(sent, 2, "Cardiomegaly").with_polarity(Label.NEGATIVE, (ASSERTED_RULE_PREFIX + "x",))
+    d = Judge.from_rules(_rules(NO_RULE)).decide(sent, asserted, trace=True)
+    assert (d.label, d.hits, d.basis) == (Label.NEGATIVE, (), Basis.ASSERTED)
+    assert d.apply(asserted) is asserted
+    # a mention judged before (explain re-judges the labeler's mentions) is judged again
+    judged = _mention(sent, 2, "Cardiomegaly").with_polarity(Label.NEGATIVE, ("no-disease",))
+    assert Judge.from_rules(_rules(NO_RULE)).decide(sent, judged).basis is Basis.PATTERN

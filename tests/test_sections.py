@@ -62,9 +62,15 @@ def test_select_keeps_impression_alone_when_findings_is_absent():
 
 
 def test_select_takes_the_whole_report_without_findings_or_impression():
-    text = "INDICATION: cough\nLungs are clear."
+    text = "Portable chest.\nLungs are clear."
     (whole,) = select_sections(text)
     assert (whole.name, whole.start, whole.end) == (None, 0, len(text))
+
+
+def test_without_findings_or_impression_the_indication_is_still_left_out():
+    text = "INDICATION: cough\nLungs are clear."
+    (rest,) = select_sections(text)
+    assert (rest.name, text[rest.start : rest.end]) == (None, "Lungs are clear.")
 
 
 def test_empty_and_blank_text_have_no_sections():

@@ -114,6 +114,8 @@ def _decision_items(m: MentionExplanation) -> list[str]:
     e = html.escape
     if m.basis == "normal":
         return ["<li>NORMAL: asserted as written (the finding rules do not judge it)</li>"]
+    if m.basis == "asserted":
+        return [f"<li>asserted by the ontology: a normal statement that denies the finding ({e(', '.join(m.rules))})</li>"]
     items = []
     for f in m.firings:
         bound = ", ".join(f"{e(n.name)} = {n.token} <i>{e(n.text)}</i>" for n in f.nodes)
@@ -122,7 +124,8 @@ def _decision_items(m: MentionExplanation) -> list[str]:
         items.append(f'<li class="{cls}"><span class="rule-id">{e(f.rule_id)}</span> [{e(f.stage)}] → '
                      f'{e(f.assigns)} ({state}): <code>{e(f.pattern)}</code><br>bound: {bound}</li>')
     if m.basis == "scope":
-        items.append("<li>no path or structured rule fired; the scope rules decide:</li>")
+        items.append("<li>only rules about the list matched; a cue window of an earlier stage decides first:</li>"
+                     if m.firings else "<li>no path or structured rule fired; the scope rules decide:</li>")
         for c in m.scope:
             cls, state = ("decided", f"decided: cue {c.cue} <i>{e(c.cue_text or '')}</i>") if c.decided else ("not-deciding", "no cue in scope")
             items.append(f'<li class="{cls}">scope rule <span class="rule-id">{e(c.rule_id)}</span> [{e(c.stage)}] → '

@@ -88,10 +88,11 @@ class MentionExplanation:
     """A concept mention, its polarity, and what decided it.
 
     ``basis`` says how (:class:`~cxrlabel.rules.judge.Basis`): ``normal`` (a NORMAL statement,
-    asserted as written), ``pattern`` (the deciding ``firings``), ``scope`` (the deciding
+    asserted as written), ``asserted`` (a normal statement denying the finding, asserted by the
+    ontology with the rule id in ``rules``), ``pattern`` (the deciding ``firings``), ``scope`` (the deciding
     ``scope`` check) or ``default`` (nothing fired: a plain mention is positive). ``firings``
     holds every pattern rule that matched, later stages included; ``scope`` every scope rule
-    tried in the fallback.
+    tried (in the fallback, or before a rule about the list).
     """
 
     finding: str

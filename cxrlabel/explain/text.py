@@ -54,14 +54,21 @@ def _scope_lines(c: ScopeCheck, color: bool) -> list[str]:
     ]
 
 
+#: A scope decision after a pattern hit: every hit was a rule about the list (judge, rule step 3).
+_SCOPE_AFTER_LIST_RULE = "    only rules about the list matched; a cue window of an earlier stage decides first:"
+
+
 def _decision_lines(m: MentionExplanation, s: SentenceExplanation, color: bool) -> list[str]:
     """What decided the mention, in the judge's order (see :mod:`cxrlabel.rules.judge`)."""
     if m.basis == "normal":
         return ["    NORMAL: asserted as written (a normal statement carries its own negation; "
                 "the finding rules do not judge it)"]
+    if m.basis == "asserted":
+        return [f"    asserted by the ontology: a normal statement that denies the finding ({', '.join(m.rules)}); "
+                "the finding rules do not judge it"]
     lines = [ln for f in m.firings for ln in _firing_lines(f, s, color)]
     if m.basis == "scope":
-        lines.append("    no path or structured rule fired; the scope rules decide:")
+        lines.append(_SCOPE_AFTER_LIST_RULE if m.firings else "    no path or structured rule fired; the scope rules decide:")
         lines += [ln for c in m.scope for ln in _scope_lines(c, color)]
     elif m.basis == "default":
         lines.append("    no rule fired (a plain mention is positive)")

@@ -6,6 +6,11 @@ One row per report: an id column, a text column, and a column per annotated find
 underscores and hyphens (``Pleural Thickening`` = ``Pleural_Thickening``); a ``No Finding`` or
 ``normal`` column, when present, is scored as Normal. Findings without a column are skipped and
 named in the gold's ``notes``.
+
+Another label space's headers reach a finding only through :data:`HEADER_ALIASES`, the one table
+of them (CheXpert's ``Pleural Effusion`` is the default scheme's ``Effusion``). It is kept small
+on purpose: only headers that mean the same observation are aliased; CheXpert columns without a
+counterpart (``Airspace Opacity``, ``Lung Lesion``, ``Support Devices``, ...) are not scored.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from ..errors import GoldError
 from ..types import CODE_LABELS, FINDINGS, LABEL_CODES
 from .goldset import GoldSet
 
-__all__ = ["TEXT_COLUMN_GUESSES", "ID_COLUMN_GUESSES", "load_gold_csv", "parse_label"]
+__all__ = ["HEADER_ALIASES", "TEXT_COLUMN_GUESSES", "ID_COLUMN_GUESSES", "load_gold_csv", "parse_label"]
 
 _WORDS = {label.value: code for label, code in LABEL_CODES.items()}
 _NUMBERS = {code: code for code in CODE_LABELS}
@@ -33,7 +38,13 @@ def _key(header: str) -> str:
     return re.sub(r"[\s_\-]+", "", str(header)).casefold()
 
 
+#: Header of another label space (compared as :func:`_key` does) → the finding it means.
+HEADER_ALIASES: dict[str, str] = {
+    "Pleural Effusion": "Effusion",  # CheXpert / MIMIC-CXR
+}
+
 _FINDING_KEYS = {_key(f): f for f in FINDINGS}
+_FINDING_KEYS.update({_key(alias): f for alias, f in HEADER_ALIASES.items()})
 
 
 def parse_label(value: object) -> float:

@@ -26,6 +26,7 @@ from .metrics import (
     binarize,
     binary_scores,
     macro_average,
+    mention_scores,
     micro_average,
     score_findings,
     three_way_scores,
@@ -102,7 +103,19 @@ class EvalResult:
             out["three_way"] = {
                 f: {cls: s.to_dict() for cls, s in classes.items()} for f, classes in self.three_way.items()
             }
+            out["three_way_macro"] = {cls: s.to_dict() for cls, s in self.three_way_macro().items()}
         return out
+
+    def three_way_macro(self) -> dict[str, Averaged]:
+        """Macro average over the scored findings of each three-way class (the CheXpert paper's
+        mention / negation / uncertain F1); empty when the gold has no uncertain labels."""
+        if self.three_way is None:
+            return {}
+        classes = next(iter(self.three_way.values()), {})
+        return {
+            cls: macro_average({f: self.three_way[f][cls] for f in self.averaged}, self.averaged)
+            for cls in classes
+        }
 
 
 def label_codes(report: Any, findings: Iterable[str]) -> dict[str, float]:
@@ -244,7 +257,10 @@ def evaluate(
         normal = binary_scores(pred["normal"].to_numpy(dtype=bool), gold_table["normal"].to_numpy() == 1)
     three = None
     if gs.three_way:
-        three = {f: three_way_scores(pred[f], gold_table[f]) for f in findings}
+        three = {
+            f: {"mention": mention_scores(pred[f], gold_table[f]), **three_way_scores(pred[f], gold_table[f])}
+            for f in findings
+        }
     notes = {k: v for k, v in gs.notes.items() if k not in findings or k not in averaged}
     return EvalResult(
         gold=gs.name,

@@ -27,6 +27,7 @@ __all__ = [
     "micro_average",
     "score_findings",
     "three_way_scores",
+    "mention_scores",
 ]
 
 #: What an uncertain label counts as in binary scoring.
@@ -173,3 +174,12 @@ def three_way_scores(
     p = np.asarray(pred, dtype="float64")
     g = np.asarray(gold, dtype="float64")
     return {name: binary_scores(p == code, g == code) for name, code in THREE_WAY_CLASSES.items()}
+
+
+def mention_scores(
+    pred: Iterable[float] | np.ndarray | pd.Series, gold: Iterable[float] | np.ndarray | pd.Series
+) -> Scores:
+    """The CheXpert paper's *mention* decision: any of 1/0/-1 against not mentioned (NaN)."""
+    p = np.asarray(pred, dtype="float64")
+    g = np.asarray(gold, dtype="float64")
+    return binary_scores(~np.isnan(p), ~np.isnan(g))

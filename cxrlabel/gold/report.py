@@ -43,12 +43,14 @@ def format_table(res: EvalResult) -> str:
     if res.three_way is not None:
         out.append("")
         out.append("three-way F1 (gold has uncertain labels)")
-        out.append(f"{'finding':<{width}} {'positive':>9} {'negative':>9} {'uncertain':>9}")
+        classes = ("mention", "positive", "negative", "uncertain")
+        out.append(f"{'finding':<{width}} " + " ".join(f"{c:>9}" for c in classes))
         for f in res.findings:
             c = res.three_way[f]
-            out.append(
-                f"{f:<{width}} {c['positive'].f1:>9.3f} {c['negative'].f1:>9.3f} {c['uncertain'].f1:>9.3f}"
-            )
+            out.append(f"{f:<{width}} " + " ".join(f"{c[k].f1:>9.3f}" for k in classes if k in c))
+        macro = res.three_way_macro()
+        n = len(res.averaged)
+        out.append(f"{f'macro ({n})':<{width}} " + " ".join(f"{macro[k].f1:>9.3f}" for k in classes if k in macro))
     for key, note in res.notes.items():
         mark = "* " if key in left_out else ""
         out.append(f"{mark}{note}")
@@ -76,7 +78,9 @@ def format_csv(res: EvalResult) -> str:
     if res.three_way is not None:
         for f in res.findings:
             for cls, s in res.three_way[f].items():
-                put(f"three-way-{cls}", f, s, "")
+                put(f"three-way-{cls}", f, s, f in res.averaged)
+        for cls, avg in res.three_way_macro().items():
+            put(f"three-way-{cls}", "macro", avg, "")
     return buf.getvalue()
 
 

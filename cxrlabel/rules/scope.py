@@ -12,6 +12,20 @@ within ``window`` tokens ``before`` (or ``after``) the finding, with no stop wor
 
 Scope rules are a fallback: the labeler tries them only for a mention that no path or
 structured rule decided, in stage order. A cue matches a token's lemma or lower-cased text.
+
+Every scope also ends at a **clause boundary**, defined here once for all rules (not per
+rule's ``stop`` list):
+
+- the clause punctuation of :data:`CLAUSE_PUNCTUATION` and the contrast words of
+  :data:`CONTRAST_WORDS` ("no effusion *but* a small pneumothorax");
+- a comma with a second cue after it: a cue word of any polarity (:data:`SECOND_CUES`) or a
+  finite verb between the comma and the finding opens a clause of its own ("negative for A,
+  *positive* for B", "no new disease, there *is* an enlarged heart", "no effusion, *possible*
+  pneumonia");
+- a cue that closes its own clause — directly followed by a comma or a period — looks back, not
+  forward ("A is negative, B is positive": B is not in the scope of "negative").
+
+A list keeps its scope ("no A, B, or C": commas without a second cue are no boundary).
 """
 
 from __future__ import annotations
@@ -23,12 +37,31 @@ from typing import Any, Mapping, Sequence
 from ..types import Token
 from .diagnostics import Diagnostics, did_you_mean
 
-__all__ = ["DIRECTIONS", "Scope", "compile_scope"]
+__all__ = ["CLAUSE_PUNCTUATION", "CONTRAST_WORDS", "DIRECTIONS", "SECOND_CUES", "Scope", "compile_scope"]
 
 DIRECTIONS = ("before", "after", "either")
 MAX_WINDOW = 40
 _SCOPE_KEYS = ("cues", "direction", "window", "stop")
 _WORD_RE = re.compile(r"^[^\s]+$")
+
+#: Punctuation that always ends a scope.
+CLAUSE_PUNCTUATION: frozenset[str] = frozenset({";", ":", "?", "!", "."})
+#: Contrast words that always end a scope.
+CONTRAST_WORDS: frozenset[str] = frozenset(
+    {"but", "however", "although", "though", "whereas", "yet", "except", "nevertheless", "nonetheless"}
+)
+#: Words that open a clause of their own after a comma: cues of every polarity.
+SECOND_CUES: frozenset[str] = frozenset(
+    {
+        "positive", "present", "new", "no", "not", "without", "negative", "free", "absent",
+        "may", "might", "could", "possible", "possibly", "probable", "probably", "likely",
+        "suggest", "suggestive", "suggesting", "questionable", "concerning", "suspicious",
+        "suspected", "worrisome", "consistent", "compatible", "represent", "representing",
+    }
+)
+#: Penn tags of finite verbs: after a comma they start a new clause ("..., there is X").
+_FINITE = frozenset({"VBZ", "VBP", "VBD", "MD"})
+_CLOSERS = frozenset({",", "."})
 
 
 @dataclass(frozen=True)
@@ -52,13 +85,21 @@ class Scope:
         return None
 
     def _walk(self, tokens: Sequence[Token], order: range) -> int | None:
+        backward = order.step < 0
+        second = False  # a second cue (or a finite verb) lies between the finding and here
         for k in order:
             t = tokens[k]
             low, lemma = t.text.lower(), t.lemma.lower()
-            if low in self.stops or lemma in self.stops:
+            if low in self.stops or lemma in self.stops or low in CLAUSE_PUNCTUATION or low in CONTRAST_WORDS:
                 return None
             if low in self.cues or lemma in self.cues:
+                if backward and k + 1 < len(tokens) and tokens[k + 1].text in _CLOSERS:
+                    return None  # a cue that closes its clause ("A is negative, B ...")
                 return k
+            if low == "," and second:
+                return None
+            if low in SECOND_CUES or lemma in SECOND_CUES or t.tag in _FINITE:
+                second = True
         return None
 
 
