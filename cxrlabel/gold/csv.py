@@ -89,12 +89,7 @@ def load_gold_csv(
     ``filename``, ...); with no id column, reports are numbered ``row1``, ``row2``, ... .
     """
     path = Path(path)
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise GoldError(f"{path}: no such gold CSV file", code="G510") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as err:
-        raise GoldError(f"{path}: not a readable CSV file ({err})", code="G510") from err
+    df = _read_frame(path)
     columns = [str(c) for c in df.columns]
     text_col = _pick_column(columns, text_column, TEXT_COLUMN_GUESSES, "text", path)
     if text_col is None:
@@ -104,7 +99,39 @@ def load_gold_csv(
             code="G510",
         )
     id_col = _pick_column(columns, id_column, ID_COLUMN_GUESSES, "id", path)
+    finding_cols, normal_col = _label_columns(columns, path)
+    ids = _ids(df, id_col, path)
+    ordered = [f for f in FINDINGS if f in finding_cols]
+    data = {f: _column_labels(df, finding_cols[f], path) for f in ordered}
+    if normal_col is not None:
+        data["normal"] = [1.0 if v == 1.0 else 0.0 for v in _column_labels(df, normal_col, path, normal=True)]
+    missing = [f for f in FINDINGS if f not in finding_cols]
+    notes = {}
+    if missing:
+        notes["_missing"] = f"{path.name}: no column for {', '.join(missing)}; these findings are not scored"
+    labels = pd.DataFrame(data, index=list(ids), dtype="float64")
+    return GoldSet(
+        name=name or path.stem,
+        ids=ids,
+        texts=tuple(str(t) for t in df[text_col]),
+        labels=labels,
+        scored=tuple(ordered),
+        notes=notes,
+    )
 
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise GoldError(f"{path}: no such gold CSV file", code="G510") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, OSError) as err:
+        raise GoldError(f"{path}: not a readable CSV file ({err})", code="G510") from err
+
+
+def _label_columns(columns: list[str], path: Path) -> tuple[dict[str, str], str | None]:
+    """Finding → its column (headers matched by :func:`_key`, aliases included), and the
+    No Finding / normal column."""
     finding_cols: dict[str, str] = {}
     normal_col: str | None = None
     for col in columns:
@@ -119,50 +146,24 @@ def load_gold_csv(
             f"(the columns are: {', '.join(map(repr, columns))})",
             code="G510",
         )
+    return finding_cols, normal_col
 
+
+def _ids(df: pd.DataFrame, id_col: str | None, path: Path) -> tuple[str, ...]:
     ids = tuple(str(v).strip() for v in df[id_col]) if id_col else tuple(f"row{i + 1}" for i in range(len(df)))
     if any(not i for i in ids):
         line = 2 + next(n for n, i in enumerate(ids) if not i)
         raise GoldError(f"{path}:{line}: empty report id in column {id_col!r}", code="G511")
+    return ids
 
-    data: dict[str, list[float]] = {}
-    ordered = [f for f in FINDINGS if f in finding_cols]
-    for finding in ordered:
-        col = finding_cols[finding]
-        values = []
-        for n, raw in enumerate(df[col]):
-            try:
-                values.append(parse_label(raw))
-            except ValueError:
-                raise GoldError(
-                    f"{path}:{n + 2}: column {col!r} has {raw!r}; use 1/0/-1/blank or "
-                    f"positive/negative/uncertain",
-                    code="G511",
-                ) from None
-        data[finding] = values
-    if normal_col is not None:
-        normal = []
-        for n, raw in enumerate(df[normal_col]):
-            try:
-                v = parse_label(raw)
-            except ValueError:
-                raise GoldError(
-                    f"{path}:{n + 2}: column {normal_col!r} has {raw!r}; use 1/0/blank or positive/negative",
-                    code="G511",
-                ) from None
-            normal.append(1.0 if v == 1.0 else 0.0)
-        data["normal"] = normal
 
-    missing = [f for f in FINDINGS if f not in finding_cols]
-    notes = {}
-    if missing:
-        notes["_missing"] = f"{path.name}: no column for {', '.join(missing)}; these findings are not scored"
-    labels = pd.DataFrame(data, index=list(ids), dtype="float64")
-    return GoldSet(
-        name=name or path.stem,
-        ids=ids,
-        texts=tuple(str(t) for t in df[text_col]),
-        labels=labels,
-        scored=tuple(ordered),
-        notes=notes,
-    )
+def _column_labels(df: pd.DataFrame, col: str, path: Path, *, normal: bool = False) -> list[float]:
+    """One label column's cells parsed (G511, with the CSV line, for a cell that is no label)."""
+    values = []
+    for n, raw in enumerate(df[col]):
+        try:
+            values.append(parse_label(raw))
+        except ValueError:
+            allowed = "1/0/blank or positive/negative" if normal else "1/0/-1/blank or positive/negative/uncertain"
+            raise GoldError(f"{path}:{n + 2}: column {col!r} has {raw!r}; use {allowed}", code="G511") from None
+    return values
