@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ..batch.engines import ENGINES
-from ..io import OUTPUT_COLUMNS, read_reports, write_rows
+from ..io import OUTPUT_COLUMNS, check_output_path, read_reports, write_rows
 
 __all__ = ["label_cmd", "labeler_options", "make_labeler", "result_row"]
 
@@ -49,6 +49,12 @@ def result_row(rid: str, result: Any, *, explain: bool) -> dict[str, Any]:
 @click.option("--header/--no-header", default=None, help="Whether the CSV has a header row (default: detect).")
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of the input files.")
 @click.option("--explain", is_flag=True, help="Add the rule ids that decided each label.")
+@click.option(
+    "--escape-formulas/--no-escape-formulas",
+    default=True,
+    show_default=True,
+    help="In CSV output, prefix cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) with '.",
+)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes (each loads the parser once).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True, help="Reports per nlp.pipe stream.")
 @click.option("--shard-size", type=click.IntRange(min=1), default=500, show_default=True, help="Reports per shard file (the unit of --resume).")
@@ -68,6 +74,7 @@ def label_cmd(
     header: bool | None,
     encoding: str,
     explain: bool,
+    escape_formulas: bool,
     jobs: int,
     batch_size: int,
     shard_size: int,
@@ -82,11 +89,14 @@ def label_cmd(
     replace_grammars: bool,
     policy: str,
 ) -> None:
-    """Label the reports in INPUT: a CSV, a .txt file, a directory of .txt files, or - (stdin).
+    """Label the reports in INPUT: a CSV/TSV (delimiter sniffed), a .jsonl, a .parquet, a .txt
+    file, a directory of .txt files, or - (stdin).
 
     Output: one row per report with `id`, the 14 findings and `No Finding` in the CheXpert
     convention (1 positive, 0 negative, -1 uncertain, blank not mentioned). A report that
-    cannot be read or labeled gets an `error` and the others go on.
+    cannot be read or labeled gets an `error` and the others go on. -o never overwrites
+    INPUT; the CSV header is written with the first row, so a run that fails early leaves
+    stdout empty.
 
     With -o, finished shards are kept under OUTPUT.parts/ while the job runs: after a kill,
     run the same command with --resume to label only what is left. Parses are cached
@@ -94,6 +104,8 @@ def label_cmd(
     """
     from ..batch import DEFAULT, LabelOptions, resolve_cache, run_sharded
 
+    if output:
+        check_output_path(output, [input])
     if resume and not output:
         raise click.UsageError("--resume needs -o/--output (the shards live in OUTPUT.parts/)")
     if scheduler and engine != "dask":
@@ -114,12 +126,13 @@ def label_cmd(
         n = run_sharded(
             records, output, options, jobs=jobs, shard_size=shard_size, fmt=fmt, resume=resume,
             progress=progress, engine=engine, scheduler=scheduler, log=lambda m: click.echo(m, err=True),
+            escape_formulas=escape_formulas,
         )
         click.echo(f"labeled {n} reports → {output}", err=True)
         return
     columns = [*OUTPUT_COLUMNS, *(["explain"] if explain else []), "error"]
     rows = _labeled_rows(records, options, engine=engine, jobs=jobs, shard_size=shard_size, scheduler=scheduler, progress=progress)
-    write_rows(rows, sys.stdout, fmt=fmt, columns=columns)
+    write_rows(rows, sys.stdout, fmt=fmt, columns=columns, escape_formulas=escape_formulas)
 
 
 def _read_records(input: str, **reader_options: Any) -> list[tuple[Any, str | None, str | None]]:
