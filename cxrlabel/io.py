@@ -130,7 +130,7 @@ def _csv_records(text: str, source: str, delimiter: str) -> Iterator[tuple[int, 
         except StopIteration:
             return
         except csv.Error as err:
-            if "quote" not in str(err) and "end of data" not in str(err):
+            if "field limit" in str(err) or "NUL" in str(err):
                 raise InputError(f"{source}: line {line}: malformed CSV: {err}", code="I240") from None
             lines = io.StringIO(text, newline="").readlines()
             head = next(csv.reader(lines[line - 1 : line], delimiter=delimiter), [""]) if line <= len(lines) else [""]
