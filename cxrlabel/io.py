@@ -73,7 +73,7 @@ def decode_bytes(data: bytes, *, source: str, encoding: str = "utf-8") -> str:
     ``I245``, never advice to change the encoding."""
     kind = next((what for magic, what in _BINARY_MAGIC.items() if data.startswith(magic)), None)
     if kind is None and b"\0" in data[:8192] and not encoding.lower().replace("-", "").startswith(("utf16", "utf32")):
-        kind = "a binary file (it holds NUL bytes)"
+        kind = "a binary file (it holds NUL bytes; a UTF-16 text? pass --encoding utf-16)"
     if kind is not None:
         raise InputError(
             f"{source}: this is {kind}, not text; give a .csv, .tsv, .jsonl, .txt or .parquet file "
@@ -185,7 +185,8 @@ def _table_records(rows: Iterable[tuple[int, Sequence[Any]]], names: list[str], 
 
 
 def _read_csv(text: str, source: str, *, column: str | None, id_column: str | None, header: bool | None, delimiter: str | None = None) -> Iterator[ReportRecord]:
-    records = list(_csv_records(text, source, delimiter or sniff_delimiter(text)))
+    # a headerless CSV has one column, so only the CheXpert labeler's comma is ever sniffed out of it
+    records = list(_csv_records(text, source, delimiter or ("," if header is False else sniff_delimiter(text))))
     first = next((r for _, r in records if not _is_blank(r)), None)
     if first is None:
         return
@@ -222,7 +223,7 @@ def _jsonl_error(source: str, line: int, what: str) -> str:
 def _read_jsonl(text: str, source: str, *, column: str | None, id_column: str | None) -> Iterator[ReportRecord]:
     keys: tuple[int | None, int] | None = None
     names: list[str] = []
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in enumerate(text.split("\n"), start=1):  # not splitlines(): U+2028 may sit inside a string
         if not line.strip():
             continue
         try:
