@@ -194,3 +194,25 @@ def test_atomic_write_leaves_the_old_file_when_the_writer_fails(tmp_path):
     with pytest.raises(OSError):
         atomic_write(p, boom)
     assert p.read_text(encoding="utf-8") == "old" and os.listdir(tmp_path) == ["out.csv"]
+
+
+def test_a_run_that_fails_before_its_first_row_leaves_stdout_empty(tmp_path):
+    code, out, err, _ = _label(str(_write(tmp_path / "r.csv")), "--parser", "no-such-parser")
+    assert code != 0 and out == "", out
+
+
+def test_eval_errors_csv_escapes_formulas_and_never_overwrites_the_gold(tmp_path):
+    gold = tmp_path / "gold.csv"
+    gold.write_text("rid,report,Cardiomegaly\n=HYPERLINK(x),Mild cardiomegaly.,0\nb,No effusion.,0\n", encoding="utf-8")
+    before = gold.read_bytes()
+    args = ["eval", "--gold", str(gold), "--text-column", "report", "--id-column", "rid", "-q", "--errors"]
+    res = CliRunner().invoke(main, [*args, str(gold)])
+    assert res.exit_code != 0 and "I246" in res.stderr and gold.read_bytes() == before
+    out = tmp_path / "errors.csv"
+    res = CliRunner().invoke(main, [*args, str(out)])
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert [(r["id"], r["finding"], r["kind"]) for r in rows] == [("'=HYPERLINK(x)", "Cardiomegaly", "FP")]
+    res = CliRunner().invoke(main, [*args, str(out), "--no-escape-formulas"])
+    assert res.exit_code == 0 and next(csv.DictReader(out.open(encoding="utf-8")))["id"] == "=HYPERLINK(x)"
+    assert not list(tmp_path.glob("errors.csv.tmp*"))

@@ -44,9 +44,9 @@ def result_row(rid: str, result: Any, *, explain: bool) -> dict[str, Any]:
 @click.argument("input", metavar="INPUT")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Output file (default: stdout). Written in shards under OUTPUT.parts/ until the job ends.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
-@click.option("--column", help="CSV column holding the report text.")
-@click.option("--id-column", help="CSV column holding the report id.")
-@click.option("--header/--no-header", default=None, help="Whether the CSV has a header row (default: detect).")
+@click.option("--column", help="Column (CSV/TSV/Parquet) or key (JSONL) holding the report text.")
+@click.option("--id-column", help="Column or key holding the report id (default: an id-like column, else the row number).")
+@click.option("--header/--no-header", default=None, help="Whether the CSV has a header row (default: detect; asks when unsure).")
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of the input files.")
 @click.option("--explain", is_flag=True, help="Add the rule ids that decided each label.")
 @click.option(
