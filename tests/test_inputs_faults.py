@@ -216,3 +216,14 @@ def test_eval_errors_csv_escapes_formulas_and_never_overwrites_the_gold(tmp_path
     res = CliRunner().invoke(main, [*args, str(out), "--no-escape-formulas"])
     assert res.exit_code == 0 and next(csv.DictReader(out.open(encoding="utf-8")))["id"] == "=HYPERLINK(x)"
     assert not list(tmp_path.glob("errors.csv.tmp*"))
+
+
+def test_parquet_without_pyarrow_is_refused_with_the_package_to_install(tmp_path, monkeypatch):
+    import sys
+
+    p = tmp_path / "r.parquet"
+    p.write_bytes(b"PAR1")
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)  # as if pyarrow were not installed
+    with pytest.raises(InputError) as exc:
+        list(read_reports(p))
+    assert exc.value.code == "I244" and "pip install pyarrow" in str(exc.value) and "--encoding" not in str(exc.value)
