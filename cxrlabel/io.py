@@ -184,9 +184,33 @@ def _table_records(rows: Iterable[tuple[int, Sequence[Any]]], names: list[str], 
         yield ReportRecord(rid, _cell(r[text_idx]))
 
 
+def _id_shape(rid: str) -> str:
+    """``A12`` → ``a9``: runs of letters and of digits folded, the rest kept."""
+    return re.sub(r"[^\W\d_]+", "a", re.sub(r"\d+", "9", rid.strip()))
+
+
+def _check_swallowed(records: list[tuple[int, list[str]]], source: str, delimiter: str, id_idx: int, width: int) -> None:
+    """``I241`` when a multi-line cell holds a line that reads as a row of its own (the header's
+    number of cells, an id shaped like the file's ids): the rows an unbalanced quote merged."""
+    rows = [r for _, r in records if len(r) == width and not any("\n" in c or "\r" in c for c in r)]
+    shapes = {_id_shape(r[id_idx]) for r in rows if any(ch.isdigit() for ch in r[id_idx])}
+    for line, r in records:
+        for cell in r:
+            for inner in re.split(r"\r\n|\r|\n", cell)[1:]:
+                cells = next(csv.reader([inner], delimiter=delimiter), [])
+                if len(cells) == width and cells[id_idx].strip() and _id_shape(cells[id_idx]) in shapes:
+                    raise InputError(
+                        f"{source}: line {line} (the row {r[id_idx][:40]!r}): its text holds a line that reads as a "
+                        f"row of its own ({inner[:60]!r}): an unbalanced quote merged the rows after it, so nothing "
+                        f"was labeled; fix the quoting of that row (a quote inside a quoted cell is written \"\")",
+                        code="I241",
+                    )
+
+
 def _read_csv(text: str, source: str, *, column: str | None, id_column: str | None, header: bool | None, delimiter: str | None = None) -> Iterator[ReportRecord]:
     # a headerless CSV has one column, so only the CheXpert labeler's comma is ever sniffed out of it
-    records = list(_csv_records(text, source, delimiter or ("," if header is False else sniff_delimiter(text))))
+    delim = delimiter or ("," if header is False else sniff_delimiter(text))
+    records = list(_csv_records(text, source, delim))
     first = next((r for _, r in records if not _is_blank(r)), None)
     if first is None:
         return
@@ -213,6 +237,8 @@ def _read_csv(text: str, source: str, *, column: str | None, id_column: str | No
     k = next(k for k, (_, r) in enumerate(records) if not _is_blank(r))
     names = [h.strip() for h in records[k][1]]
     id_idx, text_idx = _pick_columns(names, source, column, id_column)
+    if id_idx is not None:
+        _check_swallowed(records[k + 1 :], source, delim, id_idx, len(names))
     yield from _table_records(records[k + 1 :], names, source, id_idx, text_idx)
 
 

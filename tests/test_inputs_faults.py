@@ -227,3 +227,18 @@ def test_parquet_without_pyarrow_is_refused_with_the_package_to_install(tmp_path
     with pytest.raises(InputError) as exc:
         list(read_reports(p))
     assert exc.value.code == "I244" and "pip install pyarrow" in str(exc.value) and "--encoding" not in str(exc.value)
+
+
+def test_an_unbalanced_quote_closed_at_a_later_cell_end_is_caught_not_merged(tmp_path):
+    p = tmp_path / "r.csv"
+    p.write_text('id,report\nA1,No effusion.\nA2,"Mild cardiomegaly.\nA3,Edema.\nA4,Clear."\nA5,No edema.\n', encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        list(read_reports(p))
+    assert exc.value.code == "I241" and "line 3" in str(exc.value) and "'A2'" in str(exc.value)
+
+
+def test_a_multi_line_report_with_commas_is_not_taken_for_merged_rows(tmp_path):
+    p = tmp_path / "r.csv"
+    text = "FINDINGS: Heart size normal, lungs clear.\nIMPRESSION: No acute disease, stable.\n1, 2 and 3 views."
+    _write(p, [("A1", text), ("A2", "Edema.")])
+    assert [(r.id, r.text) for r in read_reports(p)] == [("A1", text), ("A2", "Edema.")]
