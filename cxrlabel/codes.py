@@ -137,6 +137,12 @@ _I = {
     "I236": "a Labeler object given with jobs > 1 (it cannot be sent to worker processes)",
     # I24x: CSV syntax
     "I240": "a malformed CSV (the csv module cannot read it)",
+    "I241": "a malformed CSV row: an unbalanced quote (an error for the file) or a wrong cell count (an error row)",
+    "I242": "a headerless-looking CSV whose first row could be a header or a report",
+    "I243": "a JSONL line that is not a JSON object or string, or lacks the text key (an error row)",
+    "I244": "a .parquet input without pyarrow, or an unreadable Parquet file",
+    "I245": "a binary file (NUL bytes, a Parquet/zip/gzip signature) given as text",
+    "I246": "an output path that would overwrite an input (-o INPUT, a file in an input folder)",
     # I29x: the parse cache
     "I290": ("CacheError", "the parse cache cannot be opened or is not a cxrlabel parse cache"),
 }

@@ -7,7 +7,7 @@ import math
 import os
 from typing import TYPE_CHECKING, Any
 
-from ..columns import TEXT_COLUMN_GUESSES, pick_column
+from ..columns import ID_COLUMN_GUESSES, TEXT_COLUMN_GUESSES, pick_column
 from ..errors import InputError
 from .engines import run_on_engine
 from .options import DEFAULT, LabelOptions, resolve_cache
@@ -24,7 +24,7 @@ def _records_of(data: Any, text_column: str | None, id_column: str | None) -> tu
     import pandas as pd
 
     if isinstance(data, pd.DataFrame):
-        return _frame_records(data, text_column, id_column), id_column or "id"
+        return _frame_records(data, text_column, id_column)
     if isinstance(data, pd.Series):
         return list(zip(data.index.tolist(), data.tolist())), id_column or "id"
     if isinstance(data, (str, bytes)):
@@ -32,20 +32,22 @@ def _records_of(data: Any, text_column: str | None, id_column: str | None) -> tu
     return list(enumerate(data)), id_column or "id"
 
 
-def _frame_records(data: Any, text_column: str | None, id_column: str | None) -> list[Record]:
+def _frame_records(data: Any, text_column: str | None, id_column: str | None) -> tuple[list[Record], str]:
+    """The frame's ``(id, text)`` records and the id column's name, by the CLI's rules
+    (:func:`cxrlabel.columns.pick_column`): ids from ``id_column``, else an ``id``-like column,
+    else the index."""
+    names = ", ".join(map(str, data.columns))
     col = text_column
     if col is None:
         col = pick_column(data.columns, None, TEXT_COLUMN_GUESSES)
         if col is None:
-            raise InputError(
-                f"cannot tell which column holds the report text; pass text_column= (columns: {', '.join(map(str, data.columns))})",
-                code="I231",
-            )
+            raise InputError(f"cannot tell which column holds the report text; pass text_column= (columns: {names})", code="I231")
     for c, what in ((col, "text_column"), (id_column, "id_column")):
         if c is not None and c not in data.columns:
-            raise InputError(f"{what}={c!r} is not a column; the columns are: {', '.join(map(str, data.columns))}", code="I232")
-    ids = data[id_column].tolist() if id_column else data.index.tolist()
-    return list(zip(ids, data[col].tolist()))
+            raise InputError(f"{what}={c!r} is not a column; the columns are: {names}", code="I232")
+    id_col = id_column if id_column is not None else pick_column([c for c in data.columns if c != col], None, ID_COLUMN_GUESSES)
+    ids = data[id_col].tolist() if id_col is not None else data.index.tolist()
+    return list(zip(ids, data[col].tolist())), str(id_col) if id_col is not None else "id"
 
 
 def _frame(rows: list[dict[str, Any]], records: list[Record], id_name: str, explain: bool) -> Any:
@@ -81,9 +83,9 @@ def label_many(
 
     ``data``: report texts (a list or any iterable), a pandas Series (its index gives the ids)
     or a DataFrame (``text_column``, else a ``report``/``text``-like column; ids from
-    ``id_column``, else the index). Columns of the result: the id column (``id_column`` or
-    ``id``), the 14 findings and ``No Finding`` (1.0 / 0.0 / -1.0 / NaN), ``explain`` when
-    asked, and ``error`` (NaN, or why that report could not be labeled).
+    ``id_column``, else an ``id``-like column as ``cxrlabel label`` picks them, else the
+    index). Columns of the result: the id column (the one used, or ``id``), the 14 findings
+    and ``No Finding`` (1.0 / 0.0 / -1.0 / NaN), ``explain`` when asked, and ``error`` (NaN, or why that report could not be labeled).
 
     ``jobs``: worker processes (spawn). ``cache``: the parse cache — ``DEFAULT`` (the user
     cache dir, or ``$CXRLABEL_CACHE_DIR``), a path, or ``None`` for none. ``labeler``: a

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from ..errors import InputError
+from ..io import atomic_write
 from .engines import label_read_chunks
 from .options import LabelOptions
 from .pool import progress_bar
@@ -44,20 +45,11 @@ def _shard_path(parts: Path, index: int, fmt: str) -> Path:
     return parts / f"shard-{index:06d}.{fmt}"
 
 
-def _atomic_write(path: Path, write: Callable[[Any], Any]) -> None:
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        write(fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 def _open_parts(parts: Path, manifest: dict[str, Any], fmt: str, resume: bool, log: Callable[[str], None]) -> set[int]:
     """Create ``parts`` with its manifest, or (``resume``) check it and return the finished shards."""
     if not parts.exists():
         parts.mkdir(parents=True)
-        _atomic_write(parts / MANIFEST, lambda fh: json.dump(manifest, fh, indent=1))
+        atomic_write(parts / MANIFEST, lambda fh: json.dump(manifest, fh, indent=1))
         return set()
     if not resume:
         raise InputError(
@@ -90,7 +82,7 @@ def _assemble(output: Path, parts: Path, n_shards: int, fmt: str, columns: list[
             with open(_shard_path(parts, k, fmt), encoding="utf-8", newline="") as src:
                 shutil.copyfileobj(src, fh)
 
-    _atomic_write(output, write)
+    atomic_write(output, write)
     shutil.rmtree(parts)
 
 
@@ -107,6 +99,7 @@ def run_sharded(
     engine: str = "local",
     scheduler: str | None = None,
     log: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr),
+    escape_formulas: bool = True,
 ) -> int:
     """Label ``(id, text, read_error)`` records into ``output``, one shard file per
     ``shard_size`` reports under ``OUT.parts/``; returns the number of rows written.
@@ -127,6 +120,7 @@ def run_sharded(
         "format": fmt,
         "columns": columns,
         "options": options.fingerprint(),
+        **({} if escape_formulas else {"escape_formulas": False}),
     }
     parts = parts_dir(output)
     done = _open_parts(parts, manifest, fmt, resume, log)
@@ -141,7 +135,7 @@ def run_sharded(
     results = label_read_chunks(chunks(), options, engine=engine, jobs=jobs, n_chunks=len(todo), scheduler=scheduler)
     with progress_bar(len(records), progress, initial=initial) as bar:
         for k, rows in results:
-            _atomic_write(_shard_path(parts, k, fmt), lambda fh: write_rows(rows, fh, fmt=fmt, columns=columns, header=False))
+            atomic_write(_shard_path(parts, k, fmt), lambda fh: write_rows(rows, fh, fmt=fmt, columns=columns, header=False, escape_formulas=escape_formulas))
             bar.update(len(rows))
     _assemble(Path(output), parts, n_shards, fmt, columns)
     return len(records)

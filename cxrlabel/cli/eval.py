@@ -6,6 +6,8 @@ to stderr.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 __all__ = ["eval_cmd"]
@@ -30,6 +32,8 @@ __all__ = ["eval_cmd"]
 @click.option("--policy", default=None, help="Aggregation policy name (default: the labeler's).")
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write every false positive and false negative here (.jsonl or .csv).")
+@click.option("--escape-formulas/--no-escape-formulas", default=True, show_default=True,
+              help="In the --errors CSV, prefix cells a spreadsheet would run as a formula (=, +, -, @, tab, CR first) with '.")
 @click.option("--no-download", is_flag=True, help="OpenI: never download the reports.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def eval_cmd(
@@ -45,6 +49,7 @@ def eval_cmd(
     grammars: tuple[str, ...],
     policy: str | None,
     errors_path: str | None,
+    escape_formulas: bool,
     no_download: bool,
     quiet: bool,
 ) -> None:
@@ -54,6 +59,10 @@ def eval_cmd(
     from cxrlabel.gold import evaluate, load_gold
     from cxrlabel.gold.report import format_result, write_errors
 
+    if errors_path:
+        from cxrlabel.io import check_output_path
+
+        check_output_path(errors_path, [p for p in (gold_spec, reports, testset) if p and Path(p).exists()])
     options = {"reports": reports, "text_column": text_column, "id_column": id_column}
     if no_download:
         options["download"] = False
@@ -69,5 +78,5 @@ def eval_cmd(
         click.echo(f"{rid}: {msg}", err=True)
     click.echo(format_result(result, fmt), nl=False)
     if errors_path:
-        n = write_errors(result, errors_path)
+        n = write_errors(result, errors_path, escape_formulas=escape_formulas)
         click.echo(f"wrote {n} errors to {errors_path}", err=True)

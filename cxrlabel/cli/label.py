@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from ..batch.engines import ENGINES
-from ..io import OUTPUT_COLUMNS, read_reports, write_rows
+from ..io import OUTPUT_COLUMNS, check_output_path, read_reports, write_rows
 
 __all__ = ["label_cmd", "labeler_options", "make_labeler", "result_row"]
 
@@ -44,11 +44,17 @@ def result_row(rid: str, result: Any, *, explain: bool) -> dict[str, Any]:
 @click.argument("input", metavar="INPUT")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Output file (default: stdout). Written in shards under OUTPUT.parts/ until the job ends.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True)
-@click.option("--column", help="CSV column holding the report text.")
-@click.option("--id-column", help="CSV column holding the report id.")
-@click.option("--header/--no-header", default=None, help="Whether the CSV has a header row (default: detect).")
+@click.option("--column", help="Column (CSV/TSV/Parquet) or key (JSONL) holding the report text.")
+@click.option("--id-column", help="Column or key holding the report id (default: an id-like column, else the row number).")
+@click.option("--header/--no-header", default=None, help="Whether the CSV has a header row (default: detect; asks when unsure).")
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of the input files.")
 @click.option("--explain", is_flag=True, help="Add the rule ids that decided each label.")
+@click.option(
+    "--escape-formulas/--no-escape-formulas",
+    default=True,
+    show_default=True,
+    help="In CSV output, prefix cells that a spreadsheet would run as a formula (=, +, -, @, tab, CR first) with '.",
+)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Worker processes (each loads the parser once).")
 @click.option("--batch-size", type=click.IntRange(min=1), default=64, show_default=True, help="Reports per nlp.pipe stream.")
 @click.option("--shard-size", type=click.IntRange(min=1), default=500, show_default=True, help="Reports per shard file (the unit of --resume).")
@@ -68,6 +74,7 @@ def label_cmd(
     header: bool | None,
     encoding: str,
     explain: bool,
+    escape_formulas: bool,
     jobs: int,
     batch_size: int,
     shard_size: int,
@@ -82,11 +89,14 @@ def label_cmd(
     replace_grammars: bool,
     policy: str,
 ) -> None:
-    """Label the reports in INPUT: a CSV, a .txt file, a directory of .txt files, or - (stdin).
+    """Label the reports in INPUT: a CSV/TSV (delimiter sniffed), a .jsonl, a .parquet, a .txt
+    file, a directory of .txt files, or - (stdin).
 
     Output: one row per report with `id`, the 14 findings and `No Finding` in the CheXpert
     convention (1 positive, 0 negative, -1 uncertain, blank not mentioned). A report that
-    cannot be read or labeled gets an `error` and the others go on.
+    cannot be read or labeled gets an `error` and the others go on. -o never overwrites
+    INPUT; the CSV header is written with the first row, so a run that fails early leaves
+    stdout empty.
 
     With -o, finished shards are kept under OUTPUT.parts/ while the job runs: after a kill,
     run the same command with --resume to label only what is left. Parses are cached
@@ -94,32 +104,35 @@ def label_cmd(
     """
     from ..batch import DEFAULT, LabelOptions, resolve_cache, run_sharded
 
-    if resume and not output:
-        raise click.UsageError("--resume needs -o/--output (the shards live in OUTPUT.parts/)")
-    if scheduler and engine != "dask":
-        raise click.UsageError("--scheduler needs --engine dask")
+    _check_usage(input, output, resume=resume, scheduler=scheduler, engine=engine)
     if progress is None:
         progress = sys.stderr.isatty()
     options = LabelOptions(
-        parser=parser,
-        grammars=tuple(grammars),
-        replace_grammars=replace_grammars,
-        policy=policy,
-        explain=explain,
-        batch_size=batch_size,
-        cache=None if no_cache else resolve_cache(cache_path or DEFAULT),
+        parser=parser, grammars=tuple(grammars), replace_grammars=replace_grammars, policy=policy,
+        explain=explain, batch_size=batch_size, cache=None if no_cache else resolve_cache(cache_path or DEFAULT),
     )
     records = _read_records(input, column=column, id_column=id_column, header=header, encoding=encoding)
     if output:
         n = run_sharded(
             records, output, options, jobs=jobs, shard_size=shard_size, fmt=fmt, resume=resume,
             progress=progress, engine=engine, scheduler=scheduler, log=lambda m: click.echo(m, err=True),
+            escape_formulas=escape_formulas,
         )
         click.echo(f"labeled {n} reports → {output}", err=True)
         return
     columns = [*OUTPUT_COLUMNS, *(["explain"] if explain else []), "error"]
     rows = _labeled_rows(records, options, engine=engine, jobs=jobs, shard_size=shard_size, scheduler=scheduler, progress=progress)
-    write_rows(rows, sys.stdout, fmt=fmt, columns=columns)
+    write_rows(rows, sys.stdout, fmt=fmt, columns=columns, escape_formulas=escape_formulas)
+
+
+def _check_usage(input: str, output: str | None, *, resume: bool, scheduler: str | None, engine: str) -> None:
+    """Refuse option combinations that cannot work, and an output onto the input, before any work."""
+    if output:
+        check_output_path(output, [input])
+    if resume and not output:
+        raise click.UsageError("--resume needs -o/--output (the shards live in OUTPUT.parts/)")
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
 
 
 def _read_records(input: str, **reader_options: Any) -> list[tuple[Any, str | None, str | None]]:

@@ -8,7 +8,9 @@ import io
 import json
 import os
 from pathlib import Path
+from typing import Any
 
+from ..io import atomic_write, escape_formula
 from .evaluation import EvalResult
 from .metrics import Averaged, Scores
 
@@ -95,24 +97,29 @@ def format_result(res: EvalResult, fmt: str = "table") -> str:
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def write_errors(res: EvalResult, path: str | os.PathLike[str]) -> int:
-    """Write every FP and FN to ``path``: JSON lines for ``.jsonl``/``.json``, CSV otherwise.
+def write_errors(res: EvalResult, path: str | os.PathLike[str], *, escape_formulas: bool = True) -> int:
+    """Write every FP and FN to ``path`` (through a temp file and a rename): JSON lines for
+    ``.jsonl``/``.json``, CSV otherwise.
 
-    Lists (mentions, rule ids, sentences) are joined with ``" | "`` in the CSV. Returns the count.
+    Lists (mentions, rule ids, sentences) are joined with ``" | "`` in the CSV, and cells that a
+    spreadsheet would run as a formula are escaped (:func:`cxrlabel.io.escape_formula`) unless
+    ``escape_formulas=False``. Returns the count.
     """
     path = Path(path)
     if path.suffix.lower() in {".jsonl", ".json"}:
-        with open(path, "w", encoding="utf-8") as fh:
-            for e in res.errors:
-                fh.write(json.dumps(e.to_dict()) + "\n")
+        atomic_write(path, lambda fh: fh.writelines(json.dumps(e.to_dict()) + "\n" for e in res.errors))
         return len(res.errors)
     fields = ["id", "finding", "kind", "predicted", "gold", "mentions", "polarities", "rules", "sentences", "text"]
-    with open(path, "w", encoding="utf-8", newline="") as fh:
+    esc = escape_formula if escape_formulas else str
+
+    def write(fh: Any) -> None:
         w = csv.DictWriter(fh, fieldnames=fields)
         w.writeheader()
         for e in res.errors:
             d = e.to_dict()
             for k in ("mentions", "polarities", "rules", "sentences"):
                 d[k] = " | ".join(d[k])
-            w.writerow(d)
+            w.writerow({k: v if v is None else esc(str(v)) for k, v in d.items()})
+
+    atomic_write(path, write)
     return len(res.errors)
