@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from cxrlabel.errors import VisionError
-from cxrlabel.types import FINDINGS
+from cxrlabel.types import CODE_LABELS, FINDINGS, Label
 
 __all__ = [
     "UNCERTAIN_POLICIES",
@@ -46,6 +46,13 @@ def _patient_of(filename: str) -> str:
     return m.group(1) if m else Path(filename).stem
 
 
+def _target(label: Label, uncertain: str) -> float:
+    """A label's training target: positive 1, negative 0 (as blank), uncertain as the U-policy says."""
+    if label is Label.UNCERTAIN:
+        return {"ignore": np.nan, "zeros": 0.0, "ones": 1.0}[uncertain]
+    return 1.0 if label is Label.POSITIVE else 0.0
+
+
 def _finding_columns(df: pd.DataFrame, index: pd.Index, p: Path, uncertain: str) -> pd.DataFrame:
     """The 14 finding columns as floats, from ``Finding Labels`` or 1/0/-1/blank columns."""
     out = pd.DataFrame(index=index)
@@ -63,8 +70,10 @@ def _finding_columns(df: pd.DataFrame, index: pd.Index, p: Path, uncertain: str)
                 f"(id + 14 findings) or NIH Data_Entry (Finding Labels)",
                 code="V810",
             )
-        mapped = {"": 0.0, "1": 1.0, "1.0": 1.0, "0": 0.0, "0.0": 0.0}
-        mapped["-1"] = mapped["-1.0"] = {"ignore": np.nan, "zeros": 0.0, "ones": 1.0}[uncertain]
+        # cells read through the one label ↔ code table, then made training targets
+        mapped = {"": 0.0}
+        for code, label in CODE_LABELS.items():
+            mapped[f"{code:g}"] = mapped[f"{code:.1f}"] = _target(label, uncertain)
         for f in FINDINGS:
             col = df[f].str.strip()
             bad = sorted(set(col) - set(mapped))
