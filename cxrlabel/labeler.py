@@ -13,6 +13,7 @@ parser produces — a silent all-positive labeler must be impossible.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from typing import TYPE_CHECKING, Any, Iterable
@@ -30,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .document import Document
     from .rules import Rule
 
-__all__ = ["CANARIES", "Labeler", "ReportLabels", "label"]
+__all__ = ["CANARIES", "Labeler", "ReportLabels", "checked_fingerprints", "label", "rules_fingerprint", "trust_checked"]
 
 #: Sentences every labeler must get right before it labels anything (finding → label).
 CANARIES: tuple[tuple[str, str, Label], ...] = (
@@ -40,6 +41,32 @@ CANARIES: tuple[tuple[str, str, Label], ...] = (
     ("Mild cardiomegaly.", "Cardiomegaly", Label.POSITIVE),
     ("Pneumonia cannot be excluded.", "Pneumonia", Label.UNCERTAIN),
 )
+
+
+#: Fingerprints (:attr:`Labeler.fingerprint`) whose self-check passed in this process, or that
+#: a parent process vouched for (:func:`trust_checked`): a labeler with one of them skips it.
+_CHECKED: set[str] = set()
+
+
+def checked_fingerprints() -> frozenset[str]:
+    """The labeler fingerprints whose self-check passed in (or was vouched for to) this process."""
+    return frozenset(_CHECKED)
+
+
+def trust_checked(fingerprints: Iterable[str]) -> None:
+    """Skip the self-check of labelers with these fingerprints: a batch worker is told what
+    its parent already checked, so it does not parse the canaries again."""
+    _CHECKED.update(fingerprints)
+
+
+def rules_fingerprint(rules: Iterable[Rule]) -> str:
+    """A digest of everything in ``rules`` (ids, stages, labels, patterns, scopes, examples):
+    any edit to a rule gives another fingerprint."""
+    h = hashlib.sha256()
+    for r in rules:
+        h.update(repr(r).encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()[:20]
 
 
 def resolve_rules(grammars: Any = None, *, replace: bool = False) -> list[Rule]:
@@ -98,6 +125,26 @@ class Labeler:
         self.policy = get_policy(policy)
         self._checked = not self_check
         self._lock = threading.Lock()
+        self._fingerprint: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """What this labeler's decisions depend on: parser version, rules, ontology index and
+        concept-finder threshold, policy (a digest; computed once)."""
+        if self._fingerprint is None:
+            finder = self.finder
+            onto = getattr(finder, "ontology", None)
+            parts = (
+                str(getattr(self.parser, "name", type(self.parser).__name__)),
+                str(getattr(self.parser, "version", "")),
+                rules_fingerprint(self.rules),
+                str(getattr(onto, "content_hash", "")),
+                str(getattr(getattr(finder, "index_dir", None), "name", "")),
+                repr(getattr(finder, "threshold", None)),
+                self.policy.id,
+            )
+            self._fingerprint = hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
+        return self._fingerprint
 
     # -- the pipeline ------------------------------------------------------------------
     def decide(self, sentence: Sentence, mention: Mention, *, trace: bool = False) -> Decision:
@@ -178,7 +225,10 @@ class Labeler:
             return
         with self._lock:
             if not self._checked:
-                self.self_check()
+                fp = self.fingerprint
+                if fp not in _CHECKED:
+                    self.self_check()
+                    _CHECKED.add(fp)
                 self._checked = True
 
 
