@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 from .aggregate import Policy, aggregate, get_policy, is_normal
 from .errors import LabelerError
+from .memo import SentenceMemo, default_memo, placed, relative
 from .parsers.base import Parser, get_parser
 from .result import ReportLabels
 from .rules.judge import LIST_RELATIONS, SIBLING_RELATIONS, Decision, Judge, list_anchors  # noqa: F401 (old home)
@@ -93,7 +94,9 @@ class Labeler:
       (``replace_grammars=True`` uses only these);
     - ``ontology``: a :class:`~cxrlabel.concepts.ConceptFinder` or the keyword arguments for one;
     - ``policy``: an aggregation policy name or :class:`~cxrlabel.aggregate.Policy`;
-    - ``self_check``: run the canary sentences on first use (default True).
+    - ``self_check``: run the canary sentences on first use (default True);
+    - ``memo``: the sentence decision memo (:mod:`cxrlabel.memo`; default: the process-wide
+      one; ``False``: none).
     """
 
     def __init__(
@@ -106,6 +109,7 @@ class Labeler:
         replace_grammars: bool = False,
         self_check: bool = True,
         parser_options: dict[str, Any] | None = None,
+        memo: SentenceMemo | bool | None = None,
     ) -> None:
         from .concepts import ConceptFinder
 
@@ -126,6 +130,10 @@ class Labeler:
         self._checked = not self_check
         self._lock = threading.Lock()
         self._fingerprint: str | None = None
+        #: Sentence text → judged mentions (see :mod:`cxrlabel.memo`); None: no memo.
+        self.memo: SentenceMemo | None = (
+            default_memo() if memo is None or memo is True else None if memo is False else memo
+        )
 
     @property
     def fingerprint(self) -> str:
@@ -165,9 +173,18 @@ class Labeler:
     def _label_document(self, doc: Document) -> ReportLabels:
         mentions: list[Mention] = []
         judge = self.mention_judge
+        memo = self.memo
+        fp = self.fingerprint if memo is not None else ""
         for sent in doc.sentences:
-            for m in self.finder.find(sent):
-                mentions.append(judge.decide(sent, m).apply(m))
+            key = SentenceMemo.key(fp, sent.text)
+            entry = memo.get(key) if memo is not None else None
+            if entry is not None:
+                mentions.extend(placed(entry, sent))
+                continue
+            judged = [judge.decide(sent, m).apply(m) for m in self.finder.find(sent)]
+            if memo is not None:
+                memo.put(key, relative(judged, sent))
+            mentions.extend(judged)
         labels = aggregate(mentions, self.policy)
         return ReportLabels(
             labels=labels,
