@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .errors import CxrlabelError, InputError
 from .parsers.base import Parser, parse_placed
@@ -149,9 +149,14 @@ def parse_reports(
     *,
     batch_size: int = 128,
     errors: str = "strict",
+    skip: Callable[[str], bool] | None = None,
 ) -> Iterator[Document]:
     """Parse many reports, streaming the sentences of ``batch_size`` reports at a time through
-    one ``parser.parse`` call (the fast path for batch labeling). Yields one Document per text."""
+    one ``parser.parse`` call (the fast path for batch labeling). Yields one Document per text.
+
+    ``skip(sentence_text)``: when true, that sentence is not parsed; the Document holds it
+    unparsed (no tokens, no edges, placed in its report) — the labeler's memo already knows
+    its decisions (:mod:`cxrlabel.memo`)."""
     it = iter(texts)
     while True:
         chunk = list(itertools.islice(it, batch_size))
@@ -163,7 +168,7 @@ def parse_reports(
             sections = select_sections(_CONTROL_RE.sub(" ", text))
             prepared.append((text, sections, _split(text, sections)))
         items = [(s, k) for _, _, ss in prepared for k, s in enumerate(ss)]
-        results = _parse_spans(items, parser)
+        results = _parse_spans(items, parser) if skip is None else _parse_unknown(items, parser, skip)
         pos = 0
         for text, sections, ss in prepared:
             sents: list[Sentence] = []
@@ -175,6 +180,34 @@ def parse_reports(
                     fails.append(ParseFailure(span.start, span.end, span.text, span.section, res))
             pos += len(ss)
             yield Document(text, tuple(sections), tuple(sents), tuple(fails))
+
+
+def unparsed(span: SentenceSpan, index: int) -> Sentence:
+    """A sentence placed in its report but not parsed (no tokens, no edges)."""
+    return Sentence(span.text, (), (), span.start, span.start + len(span.text), index, span.section)
+
+
+def _parse_unknown(items: list[tuple[SentenceSpan, int]], parser: Parser, skip: Callable[[str], bool]) -> list[Sentence | str]:
+    """Like :func:`_parse_spans`, but the spans ``skip`` accepts, and every repeat of a text
+    parsed earlier in ``items``, are left unparsed (a repeat of a text that failed to parse
+    gets the same failure)."""
+    out: list[Sentence | str | None] = [None] * len(items)
+    first: dict[str, int] = {}  # text → the position parsed for it
+    repeats: list[tuple[int, int]] = []
+    for n, (span, k) in enumerate(items):
+        if span.text.strip() and skip(span.text):
+            out[n] = unparsed(span, k)
+        elif span.text in first and span.text.strip():
+            repeats.append((n, first[span.text]))
+        else:
+            first.setdefault(span.text, n)
+    todo = sorted(set(first.values()) | {n for n in range(len(items)) if out[n] is None and n not in dict(repeats)})
+    for n, res in zip(todo, _parse_spans([items[n] for n in todo], parser)):
+        out[n] = res
+    for n, src in repeats:
+        span, k = items[n]
+        out[n] = out[src] if isinstance(out[src], str) else unparsed(span, k)
+    return out  # type: ignore[return-value]
 
 
 def _placed(parser: Parser, items: list[tuple[SentenceSpan, int]]) -> list[Sentence]:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from .aggregate import Policy, aggregate, get_policy, is_normal
 from .errors import LabelerError
 from .memo import SentenceMemo, default_memo, placed, relative
-from .parsers.base import Parser, get_parser
+from .parsers.base import Parser, get_parser, parse_placed
 from .result import ReportLabels
 from .rules.judge import LIST_RELATIONS, SIBLING_RELATIONS, Decision, Judge, list_anchors  # noqa: F401 (old home)
 from .rules.matcher import Hit
@@ -181,6 +181,8 @@ class Labeler:
             if entry is not None:
                 mentions.extend(placed(entry, sent))
                 continue
+            if not sent.tokens and sent.text.strip():  # left unparsed for the memo, then evicted
+                sent = next(iter(parse_placed(self.parser, [(sent.text, sent.start, sent.index, sent.section)])))
             judged = [judge.decide(sent, m).apply(m) for m in self.finder.find(sent)]
             if memo is not None:
                 memo.put(key, relative(judged, sent))
@@ -207,11 +209,18 @@ class Labeler:
         """Label many reports in one process, batching sentences through the parser."""
         return list(self.iter_labels(texts, batch_size=batch_size))
 
-    def iter_labels(self, texts: Iterable[str | bytes], *, batch_size: int = 64) -> Iterable[ReportLabels]:
+    def iter_labels(self, texts: Iterable[str | bytes], *, batch_size: int = 64, reuse: bool = False) -> Iterable[ReportLabels]:
+        """Labels of ``texts`` in order. ``reuse``: sentences the memo already knows are not
+        parsed at all; their results then hold those sentences unparsed (no tokens), which
+        suits rows of labels (:func:`cxrlabel.batch.label_records`) but not evidence display."""
         from .document import parse_reports
 
         self.ensure_checked()
-        for doc in parse_reports(texts, self.parser, batch_size=batch_size):
+        skip = None
+        if reuse and self.memo is not None:
+            memo, fp = self.memo, self.fingerprint
+            skip = lambda text: memo.get(SentenceMemo.key(fp, text)) is not None  # noqa: E731
+        for doc in parse_reports(texts, self.parser, batch_size=batch_size, skip=skip):
             yield self._label_document(doc)
 
     # -- self-check ----------------------------------------------------------------------

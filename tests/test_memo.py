@@ -71,3 +71,32 @@ def test_the_memo_drops_the_least_recently_used_entry():
     assert memo.get(a) == ()
     memo.put(c, ())
     assert memo.get(b) is None and memo.get(a) == () and memo.get(c) == ()
+
+
+class CountingParser:
+    """The real spaCy parser, counting the sentences it is asked to parse."""
+
+    def __init__(self, parser):
+        self.parser, self.name, self.version, self.texts = parser, parser.name, parser.version, []
+
+    def parse(self, texts):
+        texts = list(texts)
+        self.texts += texts
+        return self.parser.parse(texts)
+
+
+def test_a_batch_parses_only_the_sentences_the_memo_lacks(labeler):
+    from cxrlabel.batch import label_records
+    from cxrlabel.labeler import Labeler
+
+    counting = CountingParser(labeler.parser)
+    lab = Labeler(parser=counting, memo=SentenceMemo(), self_check=False)
+    reports = ["FINDINGS: No pneumothorax. Heart size is normal.", "IMPRESSION: No pneumothorax.",
+               "FINDINGS: Heart size is normal. Small left pleural effusion.", "No pneumothorax."]
+    records = [(f"r{k}", t) for k, t in enumerate(reports * 3)]
+    rows = label_records(lab, records, batch_size=2)
+    assert counting.texts.count("No pneumothorax.") == 1
+    assert counting.texts.count("Heart size is normal.") == 1
+    fresh = Labeler(memo=False, self_check=False)
+    for (rid, text), row in zip(records, rows):
+        assert {k: v for k, v in row.items() if k != "id"} == {k: v for k, v in fresh.label(text).to_chexpert().items()}, rid
