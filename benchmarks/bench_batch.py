@@ -194,6 +194,31 @@ def profile(texts: list[str], cache_path: str) -> list[tuple[str, float, float]]
     return [(k, out["cold"].get(k, 0.0), out["warm"].get(k, 0.0)) for k in keys]
 
 
+def cold_vs_bare(texts: list[str]) -> tuple[float, float, int, int]:
+    """CPU seconds of (bare ``nlp.pipe`` over every sentence of ``texts``, the same pipeline's
+    labeler labeling ``texts`` cold: no parse cache file, an empty memo), the sentence count
+    and the number of distinct sentences. One process; the labeler is built (and
+    self-checked) before timing."""
+    from cxrlabel.batch import label_records
+    from cxrlabel.document import split_report
+    from cxrlabel.labeler import Labeler
+    from cxrlabel.memo import SentenceMemo
+
+    lab = Labeler(memo=SentenceMemo())
+    lab.ensure_checked()
+    sents = [s.text for x in texts for s in split_report(x)]
+    nlp = lab.parser.nlp
+    list(nlp.pipe(sents[:50]))
+    t = time.process_time()
+    list(nlp.pipe(sents, batch_size=lab.parser.batch_size))
+    bare = time.process_time() - t
+    lab.memo.clear()
+    t = time.process_time()
+    label_records(lab, list(enumerate(texts)), batch_size=64)
+    cold = time.process_time() - t
+    return bare, cold, len(sents), len(set(sents))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reports", type=Path, default=DEFAULT_TGZ)
@@ -202,11 +227,13 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=256)
     ap.add_argument("--no-reference", action="store_true")
     ap.add_argument("--profile", type=int, default=500, help="reports to profile (0: skip)")
+    ap.add_argument("--vs-bare", action="store_true",
+                    help="also time a cold jobs=1 run without cache file against bare nlp.pipe over the same sentences")
     ap.add_argument("--smoke", action="store_true",
                     help="a seconds-long run on 6 reports (one job, reference, profile) that the tests execute")
     args = ap.parse_args()
     if args.smoke:
-        args.n, args.jobs, args.chunk, args.profile = 6, [1], 3, 6
+        args.n, args.jobs, args.chunk, args.profile, args.vs_bare = 6, [1], 3, 6, True
     with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
         run(args, tmp)
 
@@ -251,6 +278,10 @@ def run(args: argparse.Namespace, tmp: str) -> None:
         cols = [k for k in ref[0]]
         bad = [k for k, (a, b) in enumerate(zip(ref, base)) if a != {c: b.get(c) for c in cols} or b.get("error")]
         print(f"label() one report at a time: {len(texts) / dt:.0f} reports/s; reports whose labels differ from it: {len(bad)} {bad[:10]}")
+    if args.vs_bare:
+        bare, cold, n_s, n_u = cold_vs_bare(texts)
+        print(f"cold, no cache file, 1 job: {cold:.2f} CPU s = {cold / bare:.2f} x bare nlp.pipe over the same "
+              f"{n_s} sentences ({bare:.2f} CPU s; {n_u} distinct, {n_u / max(n_s, 1):.0%}); load {os.getloadavg()[0]:.1f}")
     if args.profile:
         print(f"\n# cost split, {min(args.profile, len(all_texts))} reports, one process, CPU seconds per stage (cold | warm)")
         for name, cold, warm in profile(all_texts[: args.profile], os.path.join(tmp, "profile.sqlite")):
