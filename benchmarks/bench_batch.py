@@ -67,8 +67,12 @@ def run_pool(texts: list[str], options, jobs: int, chunk: int) -> dict:
         cpu = time.process_time() - c0
         peaks[os.getpid()] = peak_rss()
     else:
+        from cxrlabel.labeler import checked_fingerprints
+
         old = single_thread_env()
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker, initargs=(options,)) as pool:
+        ctx = multiprocessing.get_context("spawn")
+        # as label_many does: workers skip a self-check this process already passed
+        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=init_worker, initargs=(options, None, checked_fingerprints())) as pool:
             pids = set(pool.map(_ping, [1.0] * (2 * jobs)))
             t1 = time.perf_counter()
             futs = [pool.submit(_timed_work, k, recs) for k, recs in chunked(records, chunk)]

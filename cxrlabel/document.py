@@ -201,7 +201,8 @@ def _parse_unknown(items: list[tuple[SentenceSpan, int]], parser: Parser, skip: 
             repeats.append((n, first[span.text]))
         else:
             first.setdefault(span.text, n)
-    todo = sorted(set(first.values()) | {n for n in range(len(items)) if out[n] is None and n not in dict(repeats)})
+    repeated = {n for n, _ in repeats}
+    todo = [n for n in range(len(items)) if out[n] is None and n not in repeated]
     for n, res in zip(todo, _parse_spans([items[n] for n in todo], parser)):
         out[n] = res
     for n, src in repeats:
