@@ -18,6 +18,7 @@ report, which saves building every sentence graph a second time.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
@@ -128,11 +129,33 @@ def split_report(text: str | bytes, *, errors: str = "strict") -> list[SentenceS
     return _split(text, select_sections(_CONTROL_RE.sub(" ", text)))
 
 
+#: How far back the sentence splitter's patterns look before a section's start (its longest
+#: lookbehind, in :mod:`cxrlabel.sentences`): those characters are part of the split memo key.
+SPLIT_CONTEXT = 2
+SPLIT_MEMO_SIZE = 100_000
+
+
+@functools.lru_cache(maxsize=SPLIT_MEMO_SIZE)
+def _relative_spans(before: str, body: str) -> tuple[tuple[int, int], ...]:
+    """Sentence spans of ``body`` relative to its start, for a body preceded by ``before``
+    (the last :data:`SPLIT_CONTEXT` characters in front of it, fewer at the text start): the
+    splitter sees nothing else, so equal keys give equal spans."""
+    n = len(before)
+    return tuple((a - n, b - n) for a, b in sentence_spans(before + body, n, n + len(body)))
+
+
+def section_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """:func:`cxrlabel.sentences.sentence_spans` of ``text[start:end]``, memoized per section
+    text (with the characters just before it); the same spans, as offsets into ``text``."""
+    before = text[max(0, start - SPLIT_CONTEXT) : start]
+    return [(start + a, start + b) for a, b in _relative_spans(before, text[start:end])]
+
+
 def _split(text: str, sections: list[Section]) -> list[SentenceSpan]:
     text = _CONTROL_RE.sub(" ", text)  # same length: offsets stay those of the report
     out: list[SentenceSpan] = []
     for sec in sections:
-        for a, b in sentence_spans(text, sec.start, sec.end):
+        for a, b in section_spans(text, sec.start, sec.end):
             for c, d in _cut_long(text, a, b):
                 out.append(SentenceSpan(clean_text(text[c:d]), c, d, sec.name))
     return out
