@@ -36,6 +36,7 @@ __all__ = [
     "ParseFailure",
     "SentenceSpan",
     "clean_text",
+    "section_spans",
     "parse_report",
     "parse_reports",
     "split_report",
