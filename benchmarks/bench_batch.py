@@ -3,7 +3,7 @@ peak memory per worker, labels vs single-process ``label()``, and the cost split
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_batch.py [--n 0] [--jobs 1 2] [--no-reference] [--profile 500]
+    .venv/bin/python benchmarks/bench_batch.py [--n 0] [--jobs 1 2] [--no-reference] [--profile 500] [--smoke]
 
 - ``cold``: an empty parse cache file, so every sentence is parsed (``nlp.pipe`` batches);
 - ``warm``: the same run again on the filled cache (only splitting, cache reads and rules);
@@ -67,8 +67,12 @@ def run_pool(texts: list[str], options, jobs: int, chunk: int) -> dict:
         cpu = time.process_time() - c0
         peaks[os.getpid()] = peak_rss()
     else:
+        from cxrlabel.labeler import checked_fingerprints
+
         old = single_thread_env()
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"), initializer=init_worker, initargs=(options,)) as pool:
+        ctx = multiprocessing.get_context("spawn")
+        # as label_many does: workers skip a self-check this process already passed
+        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=init_worker, initargs=(options, None, checked_fingerprints())) as pool:
             pids = set(pool.map(_ping, [1.0] * (2 * jobs)))
             t1 = time.perf_counter()
             futs = [pool.submit(_timed_work, k, recs) for k, recs in chunked(records, chunk)]
@@ -111,8 +115,8 @@ def profile(texts: list[str], cache_path: str) -> list[tuple[str, float, float]]
     import gc
 
     from cxrlabel import document
-    from cxrlabel.aggregate import NORMAL, aggregate, is_normal
-    from cxrlabel.cache import CachedParser, ParseCache, cache_key, decode, encode
+    from cxrlabel.aggregate import aggregate, is_normal
+    from cxrlabel.cache import ParseCache, cache_key, decode, encode
     from cxrlabel.labeler import Labeler
     from cxrlabel.parsers import spacy as spacy_mod
     from cxrlabel.types import build_graph
@@ -136,7 +140,6 @@ def profile(texts: list[str], cache_path: str) -> list[tuple[str, float, float]]
     gc.disable()  # a gc pass would be charged to whichever stage triggers it
     out: dict[str, dict[str, float]] = {}
     cache = ParseCache(cache_path)
-    cached = CachedParser(sp, cache)
     for phase in ("cold", "warm"):
         res: dict[str, float] = {}
         t0 = time.process_time()
@@ -144,15 +147,14 @@ def profile(texts: list[str], cache_path: str) -> list[tuple[str, float, float]]
         res["sentence splitting"] = time.process_time() - t0
         items = [(s.text, s.start, k, s.section) for ss in spans for k, s in enumerate(ss)]
         if phase == "cold":
-            prepared = [sp._prepare(t) for t, *_ in items]
             t = time.process_time()
-            docs = list(sp.nlp.pipe([m for _, m, _ in prepared], batch_size=sp.batch_size))
-            res["parsing (spaCy nlp.pipe)"] = time.process_time() - t
+            list(sp.nlp.pipe([tx for tx, *_ in items], batch_size=sp.batch_size))
+            res["  bare nlp.pipe (alone, for reference)"] = time.process_time() - t
             spacy_mod.normalize_edges = timed_norm
             norm["s"] = 0.0
             t = time.process_time()
-            sents = [spacy_mod.doc_to_sentence(d, tx, st, offset=o, index=i, section=sec) for d, (tx, _, st), (_, o, i, sec) in zip(docs, prepared, items)]
-            res["Doc -> Sentence (incl. normalization, graph)"] = time.process_time() - t
+            sents = list(sp.parse_spans(items))
+            res["parsing (parse_spans: spaCy + Doc -> Sentence)"] = time.process_time() - t
             spacy_mod.normalize_edges = real_norm
             res["  of which normalization"] = norm["s"]
             t = time.process_time()
@@ -179,8 +181,8 @@ def profile(texts: list[str], cache_path: str) -> list[tuple[str, float, float]]
         found_m = [(s, lab.finder.find(s)) for s in sents]
         res["concept matching (finder.find)"] = time.process_time() - t
         t = time.process_time()
-        judged = [[m if m.finding == NORMAL else m.with_polarity(*lab.judge(s, m)[:1], (h.rule_id for h in lab.judge(s, m)[1])) for m in ms] for s, ms in found_m]
-        res["rule matching (labeler.judge)"] = (time.process_time() - t) / 2  # judge ran twice above
+        judged = [[lab.decide(s, m).apply(m) for m in ms] for s, ms in found_m]
+        res["rule matching (Labeler.decide, the judge)"] = time.process_time() - t
         t = time.process_time()
         pos = 0
         for ss in spans:
@@ -191,9 +193,34 @@ def profile(texts: list[str], cache_path: str) -> list[tuple[str, float, float]]
         res["total of the stages"] = sum(v for k, v in res.items() if not k.startswith("  "))
         out[phase] = res
     gc.enable()
-    del cached
+    cache.close()
     keys = list(dict.fromkeys([*out["cold"], *out["warm"]]))
     return [(k, out["cold"].get(k, 0.0), out["warm"].get(k, 0.0)) for k in keys]
+
+
+def cold_vs_bare(texts: list[str]) -> tuple[float, float, int, int]:
+    """CPU seconds of (bare ``nlp.pipe`` over every sentence of ``texts``, the same pipeline's
+    labeler labeling ``texts`` cold: no parse cache file, an empty memo), the sentence count
+    and the number of distinct sentences. One process; the labeler is built (and
+    self-checked) before timing."""
+    from cxrlabel.batch import label_records
+    from cxrlabel.document import split_report
+    from cxrlabel.labeler import Labeler
+    from cxrlabel.memo import SentenceMemo
+
+    lab = Labeler(memo=SentenceMemo())
+    lab.ensure_checked()
+    sents = [s.text for x in texts for s in split_report(x)]
+    nlp = lab.parser.nlp
+    list(nlp.pipe(sents[:50]))
+    t = time.process_time()
+    list(nlp.pipe(sents, batch_size=lab.parser.batch_size))
+    bare = time.process_time() - t
+    lab.memo.clear()
+    t = time.process_time()
+    label_records(lab, list(enumerate(texts)), batch_size=64)
+    cold = time.process_time() - t
+    return bare, cold, len(sents), len(set(sents))
 
 
 def main() -> None:
@@ -204,10 +231,22 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=256)
     ap.add_argument("--no-reference", action="store_true")
     ap.add_argument("--profile", type=int, default=500, help="reports to profile (0: skip)")
+    ap.add_argument("--vs-bare", action="store_true",
+                    help="also time a cold jobs=1 run without cache file against bare nlp.pipe over the same sentences")
+    ap.add_argument("--smoke", action="store_true",
+                    help="a seconds-long run on 6 reports (one job, reference, profile) that the tests execute")
     args = ap.parse_args()
+    if args.smoke:
+        args.n, args.jobs, args.chunk, args.profile, args.vs_bare = 6, [1], 3, 6, True
+    with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
+        run(args, tmp)
+
+
+def run(args: argparse.Namespace, tmp: str) -> None:
+    """The benchmark proper; every file it writes goes under ``tmp``."""
 
     from cxrlabel.batch import LabelOptions
-    from cxrlabel.gold.openi import read_reports
+    from cxrlabel.gold.openi import read_openi_reports as read_reports
 
     texts = all_texts = [r.text for r in read_reports(args.reports)]
     if args.n:
@@ -216,7 +255,6 @@ def main() -> None:
           f"{os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.1f}; python {platform.python_version()}; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     results = {}
-    tmp = tempfile.mkdtemp(prefix="bench_batch_")
     for jobs in args.jobs:
         cache = os.path.join(tmp, f"parses-j{jobs}.sqlite")
         opts = LabelOptions(cache=cache)
@@ -244,8 +282,12 @@ def main() -> None:
         cols = [k for k in ref[0]]
         bad = [k for k, (a, b) in enumerate(zip(ref, base)) if a != {c: b.get(c) for c in cols} or b.get("error")]
         print(f"label() one report at a time: {len(texts) / dt:.0f} reports/s; reports whose labels differ from it: {len(bad)} {bad[:10]}")
+    if args.vs_bare:
+        bare, cold, n_s, n_u = cold_vs_bare(texts)
+        print(f"cold, no cache file, 1 job: {cold:.2f} CPU s = {cold / bare:.2f} x bare nlp.pipe over the same "
+              f"{n_s} sentences ({bare:.2f} CPU s; {n_u} distinct, {n_u / max(n_s, 1):.0%}); load {os.getloadavg()[0]:.1f}")
     if args.profile:
-        print(f"\n# cost split, {args.profile} reports, one process, CPU seconds per stage (cold | warm)")
+        print(f"\n# cost split, {min(args.profile, len(all_texts))} reports, one process, CPU seconds per stage (cold | warm)")
         for name, cold, warm in profile(all_texts[: args.profile], os.path.join(tmp, "profile.sqlite")):
             print(f"{name:46s} {cold:7.3f} | {warm:6.3f}")
     sys.stdout.flush()

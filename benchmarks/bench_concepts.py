@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_concepts.py [--n 20000] [--repeat 5] [--reports ../shared/data/openi/NLMCXR_reports.tgz]
+    .venv/bin/python benchmarks/bench_concepts.py [--n 20000] [--repeat 5] [--reports ../shared/data/openi/NLMCXR_reports.tgz] [--smoke]
 
 - ``import``: importing QuickUMLS's installer module (it imports spaCy) — paid once per process;
 - ``build``: :func:`cxrlabel.concepts.build_index` into an empty cache folder (RRF files,
@@ -31,14 +31,17 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=20000, help="sentences to time find() on")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--reports", type=Path, default=DEFAULT_TGZ)
+    ap.add_argument("--smoke", action="store_true", help="seconds: 40 sentences, one build, one warm pass")
     args = ap.parse_args()
+    if args.smoke:
+        args.n, args.repeat = 40, 1
 
     t = time.perf_counter()
     import quickumls.install  # noqa: F401  (imports spaCy)
 
     t_import = time.perf_counter() - t
     from cxrlabel.concepts import ConceptFinder, build_index
-    from cxrlabel.gold.openi import read_reports
+    from cxrlabel.gold.openi import read_openi_reports as read_reports
     from cxrlabel.ontology import load_ontology
     from cxrlabel.parsers import get_parser
     from cxrlabel.sentences import split_sentences

@@ -6,7 +6,7 @@ tokens) and, with ``--long``, random 25-token trees over a radiology vocabulary 
 words sprinkled in. Reports microseconds per ``match`` call (all stages) and, for comparison,
 the same search with the gates switched off (plain anchored VF2 for every rule).
 
-    .venv/bin/python benchmarks/bench_matcher.py [--repeat 200] [--long]
+    .venv/bin/python benchmarks/bench_matcher.py [--repeat 200] [--long] [--smoke]
 """
 
 from __future__ import annotations
@@ -112,8 +112,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=200)
     ap.add_argument("--long", action="store_true", help="also time random 25-token sentences")
+    ap.add_argument("--smoke", action="store_true", help="seconds: 2 repeats, random trees included")
     args = ap.parse_args()
-    matchers = [("table6 + 48 synthetic paths", Matcher(rules60())), ("default pack", Matcher(default_rules()))]
+    if args.smoke:
+        args.repeat, args.long = 2, True
+    matchers = [("table6 + 48 synthetic paths", Matcher(rules60())), ("default pack (pattern rules)", Matcher([r for r in default_rules() if r.pattern is not None]))]
     cases = [(s.graph, a) for f in sorted((REPO / "tests/data/table6").glob("*.conllu")) for _, s, a in read_cases(f)]
     sets = [("table6 hand parses", cases)]
     if args.long:

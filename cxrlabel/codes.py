@@ -135,6 +135,8 @@ _I = {
     "I234": "a resumed job's manifest is unreadable, or its input/options differ",
     "I235": "an unknown batch engine",
     "I236": "a Labeler object given with jobs > 1 (it cannot be sent to worker processes)",
+    "I237": "label_many(jobs > 1) called from a script's top level without an if __name__ == \"__main__\" guard",
+    "I238": "a batch worker process died (BrokenProcessPool)",
     # I24x: CSV syntax
     "I240": "a malformed CSV (the csv module cannot read it)",
     "I241": "a malformed CSV row: an unbalanced quote (an error for the file) or a wrong cell count (an error row)",

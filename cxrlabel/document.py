@@ -18,10 +18,11 @@ report, which saves building every sentence graph a second time.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from .errors import CxrlabelError, InputError
 from .parsers.base import Parser, parse_placed
@@ -35,6 +36,7 @@ __all__ = [
     "ParseFailure",
     "SentenceSpan",
     "clean_text",
+    "section_spans",
     "parse_report",
     "parse_reports",
     "split_report",
@@ -128,11 +130,33 @@ def split_report(text: str | bytes, *, errors: str = "strict") -> list[SentenceS
     return _split(text, select_sections(_CONTROL_RE.sub(" ", text)))
 
 
+#: How far back the sentence splitter's patterns look before a section's start (its longest
+#: lookbehind, in :mod:`cxrlabel.sentences`): those characters are part of the split memo key.
+SPLIT_CONTEXT = 2
+SPLIT_MEMO_SIZE = 100_000
+
+
+@functools.lru_cache(maxsize=SPLIT_MEMO_SIZE)
+def _relative_spans(before: str, body: str) -> tuple[tuple[int, int], ...]:
+    """Sentence spans of ``body`` relative to its start, for a body preceded by ``before``
+    (the last :data:`SPLIT_CONTEXT` characters in front of it, fewer at the text start): the
+    splitter sees nothing else, so equal keys give equal spans."""
+    n = len(before)
+    return tuple((a - n, b - n) for a, b in sentence_spans(before + body, n, n + len(body)))
+
+
+def section_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """:func:`cxrlabel.sentences.sentence_spans` of ``text[start:end]``, memoized per section
+    text (with the characters just before it); the same spans, as offsets into ``text``."""
+    before = text[max(0, start - SPLIT_CONTEXT) : start]
+    return [(start + a, start + b) for a, b in _relative_spans(before, text[start:end])]
+
+
 def _split(text: str, sections: list[Section]) -> list[SentenceSpan]:
     text = _CONTROL_RE.sub(" ", text)  # same length: offsets stay those of the report
     out: list[SentenceSpan] = []
     for sec in sections:
-        for a, b in sentence_spans(text, sec.start, sec.end):
+        for a, b in section_spans(text, sec.start, sec.end):
             for c, d in _cut_long(text, a, b):
                 out.append(SentenceSpan(clean_text(text[c:d]), c, d, sec.name))
     return out
@@ -149,9 +173,14 @@ def parse_reports(
     *,
     batch_size: int = 128,
     errors: str = "strict",
+    skip: Callable[[str], bool] | None = None,
 ) -> Iterator[Document]:
     """Parse many reports, streaming the sentences of ``batch_size`` reports at a time through
-    one ``parser.parse`` call (the fast path for batch labeling). Yields one Document per text."""
+    one ``parser.parse`` call (the fast path for batch labeling). Yields one Document per text.
+
+    ``skip(sentence_text)``: when true, that sentence is not parsed; the Document holds it
+    unparsed (no tokens, no edges, placed in its report) — the labeler's memo already knows
+    its decisions (:mod:`cxrlabel.memo`)."""
     it = iter(texts)
     while True:
         chunk = list(itertools.islice(it, batch_size))
@@ -163,7 +192,7 @@ def parse_reports(
             sections = select_sections(_CONTROL_RE.sub(" ", text))
             prepared.append((text, sections, _split(text, sections)))
         items = [(s, k) for _, _, ss in prepared for k, s in enumerate(ss)]
-        results = _parse_spans(items, parser)
+        results = _parse_spans(items, parser) if skip is None else _parse_unknown(items, parser, skip)
         pos = 0
         for text, sections, ss in prepared:
             sents: list[Sentence] = []
@@ -175,6 +204,35 @@ def parse_reports(
                     fails.append(ParseFailure(span.start, span.end, span.text, span.section, res))
             pos += len(ss)
             yield Document(text, tuple(sections), tuple(sents), tuple(fails))
+
+
+def unparsed(span: SentenceSpan, index: int) -> Sentence:
+    """A sentence placed in its report but not parsed (no tokens, no edges)."""
+    return Sentence(span.text, (), (), span.start, span.start + len(span.text), index, span.section)
+
+
+def _parse_unknown(items: list[tuple[SentenceSpan, int]], parser: Parser, skip: Callable[[str], bool]) -> list[Sentence | str]:
+    """Like :func:`_parse_spans`, but the spans ``skip`` accepts, and every repeat of a text
+    parsed earlier in ``items``, are left unparsed (a repeat of a text that failed to parse
+    gets the same failure)."""
+    out: list[Sentence | str | None] = [None] * len(items)
+    first: dict[str, int] = {}  # text → the position parsed for it
+    repeats: list[tuple[int, int]] = []
+    for n, (span, k) in enumerate(items):
+        if span.text.strip() and skip(span.text):
+            out[n] = unparsed(span, k)
+        elif span.text in first and span.text.strip():
+            repeats.append((n, first[span.text]))
+        else:
+            first.setdefault(span.text, n)
+    repeated = {n for n, _ in repeats}
+    todo = [n for n in range(len(items)) if out[n] is None and n not in repeated]
+    for n, res in zip(todo, _parse_spans([items[n] for n in todo], parser)):
+        out[n] = res
+    for n, src in repeats:
+        span, k = items[n]
+        out[n] = out[src] if isinstance(out[src], str) else unparsed(span, k)
+    return out  # type: ignore[return-value]
 
 
 def _placed(parser: Parser, items: list[tuple[SentenceSpan, int]]) -> list[Sentence]:

@@ -13,13 +13,15 @@ parser produces — a silent all-positive labeler must be impossible.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .aggregate import Policy, aggregate, get_policy, is_normal
 from .errors import LabelerError
-from .parsers.base import Parser, get_parser
+from .memo import SentenceMemo, default_memo, placed, relative
+from .parsers.base import Parser, get_parser, parse_placed
 from .result import ReportLabels
 from .rules.judge import LIST_RELATIONS, SIBLING_RELATIONS, Decision, Judge, list_anchors  # noqa: F401 (old home)
 from .rules.matcher import Hit
@@ -30,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .document import Document
     from .rules import Rule
 
-__all__ = ["CANARIES", "Labeler", "ReportLabels", "label"]
+__all__ = ["CANARIES", "Labeler", "ReportLabels", "checked_fingerprints", "label", "rules_fingerprint", "trust_checked"]
 
 #: Sentences every labeler must get right before it labels anything (finding → label).
 CANARIES: tuple[tuple[str, str, Label], ...] = (
@@ -40,6 +42,32 @@ CANARIES: tuple[tuple[str, str, Label], ...] = (
     ("Mild cardiomegaly.", "Cardiomegaly", Label.POSITIVE),
     ("Pneumonia cannot be excluded.", "Pneumonia", Label.UNCERTAIN),
 )
+
+
+#: Fingerprints (:attr:`Labeler.fingerprint`) whose self-check passed in this process, or that
+#: a parent process vouched for (:func:`trust_checked`): a labeler with one of them skips it.
+_CHECKED: set[str] = set()
+
+
+def checked_fingerprints() -> frozenset[str]:
+    """The labeler fingerprints whose self-check passed in (or was vouched for to) this process."""
+    return frozenset(_CHECKED)
+
+
+def trust_checked(fingerprints: Iterable[str]) -> None:
+    """Skip the self-check of labelers with these fingerprints: a batch worker is told what
+    its parent already checked, so it does not parse the canaries again."""
+    _CHECKED.update(fingerprints)
+
+
+def rules_fingerprint(rules: Iterable[Rule]) -> str:
+    """A digest of everything in ``rules`` (ids, stages, labels, patterns, scopes, examples):
+    any edit to a rule gives another fingerprint."""
+    h = hashlib.sha256()
+    for r in rules:
+        h.update(repr(r).encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return h.hexdigest()[:20]
 
 
 def resolve_rules(grammars: Any = None, *, replace: bool = False) -> list[Rule]:
@@ -66,7 +94,9 @@ class Labeler:
       (``replace_grammars=True`` uses only these);
     - ``ontology``: a :class:`~cxrlabel.concepts.ConceptFinder` or the keyword arguments for one;
     - ``policy``: an aggregation policy name or :class:`~cxrlabel.aggregate.Policy`;
-    - ``self_check``: run the canary sentences on first use (default True).
+    - ``self_check``: run the canary sentences on first use (default True);
+    - ``memo``: the sentence decision memo (:mod:`cxrlabel.memo`; default: the process-wide
+      one; ``False``: none).
     """
 
     def __init__(
@@ -79,6 +109,7 @@ class Labeler:
         replace_grammars: bool = False,
         self_check: bool = True,
         parser_options: dict[str, Any] | None = None,
+        memo: SentenceMemo | bool | None = None,
     ) -> None:
         from .concepts import ConceptFinder
 
@@ -98,6 +129,30 @@ class Labeler:
         self.policy = get_policy(policy)
         self._checked = not self_check
         self._lock = threading.Lock()
+        self._fingerprint: str | None = None
+        #: Sentence text → judged mentions (see :mod:`cxrlabel.memo`); None: no memo.
+        self.memo: SentenceMemo | None = (
+            default_memo() if memo is None or memo is True else None if memo is False else memo
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        """What this labeler's decisions depend on: parser version, rules, ontology index and
+        concept-finder threshold, policy (a digest; computed once)."""
+        if self._fingerprint is None:
+            finder = self.finder
+            onto = getattr(finder, "ontology", None)
+            parts = (
+                str(getattr(self.parser, "name", type(self.parser).__name__)),
+                str(getattr(self.parser, "version", "")),
+                rules_fingerprint(self.rules),
+                str(getattr(onto, "content_hash", "")),
+                str(getattr(getattr(finder, "index_dir", None), "name", "")),
+                repr(getattr(finder, "threshold", None)),
+                self.policy.id,
+            )
+            self._fingerprint = hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
+        return self._fingerprint
 
     # -- the pipeline ------------------------------------------------------------------
     def decide(self, sentence: Sentence, mention: Mention, *, trace: bool = False) -> Decision:
@@ -118,9 +173,20 @@ class Labeler:
     def _label_document(self, doc: Document) -> ReportLabels:
         mentions: list[Mention] = []
         judge = self.mention_judge
+        memo = self.memo
+        fp = self.fingerprint if memo is not None else ""
         for sent in doc.sentences:
-            for m in self.finder.find(sent):
-                mentions.append(judge.decide(sent, m).apply(m))
+            key = SentenceMemo.key(fp, sent.text)
+            entry = memo.get(key) if memo is not None else None
+            if entry is not None:
+                mentions.extend(placed(entry, sent))
+                continue
+            if not sent.tokens and sent.text.strip():  # left unparsed for the memo, then evicted
+                sent = next(iter(parse_placed(self.parser, [(sent.text, sent.start, sent.index, sent.section)])))
+            judged = [judge.decide(sent, m).apply(m) for m in self.finder.find(sent)]
+            if memo is not None:
+                memo.put(key, relative(judged, sent))
+            mentions.extend(judged)
         labels = aggregate(mentions, self.policy)
         return ReportLabels(
             labels=labels,
@@ -143,11 +209,18 @@ class Labeler:
         """Label many reports in one process, batching sentences through the parser."""
         return list(self.iter_labels(texts, batch_size=batch_size))
 
-    def iter_labels(self, texts: Iterable[str | bytes], *, batch_size: int = 64) -> Iterable[ReportLabels]:
+    def iter_labels(self, texts: Iterable[str | bytes], *, batch_size: int = 64, reuse: bool = False) -> Iterable[ReportLabels]:
+        """Labels of ``texts`` in order. ``reuse``: sentences the memo already knows are not
+        parsed at all; their results then hold those sentences unparsed (no tokens), which
+        suits rows of labels (:func:`cxrlabel.batch.label_records`) but not evidence display."""
         from .document import parse_reports
 
         self.ensure_checked()
-        for doc in parse_reports(texts, self.parser, batch_size=batch_size):
+        skip = None
+        if reuse and self.memo is not None:
+            memo, fp = self.memo, self.fingerprint
+            skip = lambda text: memo.get(SentenceMemo.key(fp, text)) is not None  # noqa: E731
+        for doc in parse_reports(texts, self.parser, batch_size=batch_size, skip=skip):
             yield self._label_document(doc)
 
     # -- self-check ----------------------------------------------------------------------
@@ -178,7 +251,10 @@ class Labeler:
             return
         with self._lock:
             if not self._checked:
-                self.self_check()
+                fp = self.fingerprint
+                if fp not in _CHECKED:
+                    self.self_check()
+                    _CHECKED.add(fp)
                 self._checked = True
 
 

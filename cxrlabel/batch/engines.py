@@ -11,6 +11,7 @@ from ..errors import InputError
 from .options import LabelOptions
 from .pool import run_chunks
 from .rows import ReadRecord, Record, keep_read_errors, readable
+from .spawn import check_main_guard
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..labeler import Labeler
@@ -38,6 +39,8 @@ def run_on_engine(
     starts ``jobs`` workers when it starts its own cluster (no ``scheduler``). ``labeler``
     (a ready Labeler, ``jobs=1``) is for the local engine only.
     """
+    if jobs > 1 and scheduler is None:
+        check_main_guard()  # I237: worker processes would re-run the caller's script
     if engine == "dask":
         # dask is an optional extra ([dask]): its engine is imported only when it is chosen
         from .dask import run_chunks_dask

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, T
 from ..errors import InputError
 from .options import LabelOptions, build_labeler, with_cache
 from .rows import Record, label_records
+from .spawn import GUARD_HINT, check_main_guard
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..labeler import Labeler
@@ -64,11 +65,16 @@ def restore_env(old: dict[str, str | None]) -> None:
             os.environ[k] = v
 
 
-def init_worker(options: LabelOptions, labeler: Labeler | None = None) -> None:
-    """Pool initializer: one thread, one self-checked labeler, and the batch gc settings."""
+def init_worker(options: LabelOptions, labeler: Labeler | None = None, checked: frozenset[str] = frozenset()) -> None:
+    """Pool initializer: one thread, one self-checked labeler, and the batch gc settings.
+    ``checked``: labeler fingerprints the parent process already self-checked (the worker's
+    labeler skips the canaries when its fingerprint is one of them)."""
+    from ..labeler import trust_checked
+
     single_thread_env()
     if "torch" in sys.modules:  # never import torch just to configure it
         sys.modules["torch"].set_num_threads(1)
+    trust_checked(checked)
     lab = with_cache(labeler, options.cache) if labeler is not None else build_labeler(options)
     lab.ensure_checked()
     _WORKER["labeler"] = lab
@@ -133,10 +139,14 @@ def _run_pool(
 ) -> Iterator[tuple[int, Rows]]:
     import multiprocessing
 
+    from ..labeler import checked_fingerprints
+
+    check_main_guard()
     old = single_thread_env()  # inherited by the spawned workers before they import anything
     try:
         ctx = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker, initargs=(options, labeler))
+        initargs = (options, labeler, checked_fingerprints())
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker, initargs=initargs)
         try:
             pending: set[Any] = set()
             it = iter(chunks)
@@ -147,12 +157,12 @@ def _run_pool(
                     if nxt is None:
                         done_feeding = True
                         break
-                    pending.add(pool.submit(label_in_worker, nxt[0], nxt[1]))
+                    pending.add(_submit(pool, nxt))
                 if not pending:
                     break
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in finished:
-                    index, rows, rss = fut.result()
+                    index, rows, rss = _result(fut)
                     if on_peak:
                         on_peak(rss)
                     yield index, rows
@@ -161,6 +171,33 @@ def _run_pool(
             pool.shutdown(wait=True, cancel_futures=True)
     finally:
         restore_env(old)
+
+
+def _broken(exc: BaseException) -> InputError:
+    return InputError(
+        f"a worker process died before it could label its reports ({exc}); if your script calls "
+        f"label_many at its top level, {GUARD_HINT}; otherwise it may have run out of memory "
+        "(try fewer jobs) — its error, if any, is on stderr above",
+        code="I238",
+    )
+
+
+def _submit(pool: ProcessPoolExecutor, chunk: Chunk) -> Any:
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return pool.submit(label_in_worker, chunk[0], chunk[1])
+    except BrokenProcessPool as exc:
+        raise _broken(exc) from exc
+
+
+def _result(fut: Any) -> tuple[int, Rows, int]:
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        return fut.result()
+    except BrokenProcessPool as exc:
+        raise _broken(exc) from exc
 
 
 def chunked(records: Iterable[T], size: int, start: int = 0) -> Iterator[tuple[int, list[T]]]:

@@ -70,7 +70,7 @@ def label_records(labeler: Labeler, records: Sequence[Record], *, batch_size: in
         if why is not None:
             rows[k] = error_row(rid, why)
     try:
-        for (k, rid, _), res in zip(good, labeler.iter_labels([t for _, _, t in good], batch_size=batch_size)):
+        for (k, rid, _), res in zip(good, labeler.iter_labels([t for _, _, t in good], batch_size=batch_size, reuse=True)):
             rows[k] = result_row(rid, res, explain=explain)
     except Exception:  # noqa: BLE001 - find the report that raised, one at a time
         for k, rid, text in good:

