@@ -55,10 +55,10 @@ def shared_data() -> Path:
 def main(out: Path) -> None:
     import cxrlabel
     from cxrlabel.explain import explain, render_text
-    from cxrlabel.gold.openi import read_reports
+    from cxrlabel.gold.openi import read_openi_reports
 
     out.mkdir(parents=True, exist_ok=True)
-    reports = read_reports(shared_data() / "openi" / "NLMCXR_reports.tgz")
+    reports = read_openi_reports(shared_data() / "openi" / "NLMCXR_reports.tgz")
     df = cxrlabel.label_many([r.text for r in reports], jobs=1, cache=None, progress=False)
     df.insert(0, "report", [r.id for r in reports])
     df.drop(columns=["id"]).to_csv(out / "openi_labels.csv", index=False)
