@@ -98,7 +98,12 @@ def test_relabeling_after_a_grammar_change_reuses_every_parse(tmp_path, spacy_pa
     first = CachedParser(spacy_parser, path)
     before = [r["Atelectasis"] for r in Labeler(parser=first).iter_labels(REPORTS)]
     second = CachedParser(spacy_parser, path)
-    after = [r.to_chexpert() for r in Labeler(parser=second, grammars="differential").iter_labels(REPORTS)]
+    relabeler = Labeler(parser=second, grammars="differential")
+    # the self-check's canaries are parsed (or skipped, when this process already checked the same
+    # fingerprint) before labeling: count only what labeling the reports again costs
+    relabeler.ensure_checked()
+    second.hits = second.misses = 0
+    after = [r.to_chexpert() for r in relabeler.iter_labels(REPORTS)]
     n_sentences = sum(len(d.sentences) for d in parse_reports(REPORTS, spacy_parser))
     assert second.misses == 0 and second.hits >= n_sentences
     # the new rules took effect on the cached parses, exactly as without a cache
