@@ -189,7 +189,7 @@ class Decision:
         return mention.with_polarity(self.label, self.rule_ids)
 
 
-def _stage_decision(hits: tuple[Hit, ...]) -> tuple[Label, tuple[Hit, ...]]:
+def _pattern_decision(hits: tuple[Hit, ...]) -> tuple[Label, tuple[Hit, ...]]:
     """A deciding stage's label: a positive exception wins, else the first hit's label."""
     exceptions = tuple(h for h in hits if h.assigns is Label.POSITIVE)
     if exceptions:
@@ -274,7 +274,7 @@ class Judge:
             tries, hit = self._scope_fallback(sentence, mention, trace, earlier)
             if hit is not None:
                 return Decision(hit.assigns, (hit,), Basis.SCOPE, (), tries)
-        label, deciding = _stage_decision(hits)
+        label, deciding = _pattern_decision(hits)
         return Decision(label, deciding, Basis.PATTERN)
 
     def _match_stage(
