@@ -140,3 +140,21 @@ def test_conventions_page_lists_every_shipped_pack_with_its_files() -> None:
 def test_each_error_code_is_documented_once() -> None:
     codes = _DOC_CODE.findall((DOCS / "errors.md").read_text(encoding="utf-8"))
     assert sorted(c for c in set(codes) if codes.count(c) > 1) == []
+
+
+def test_the_papers_auc_block_in_the_vision_guide_names_every_finding_once() -> None:
+    """The `--reference` CSV in docs/vision.md covers the 14 findings (the dataset's spelling)
+    and its stated mean is the mean of its rows."""
+    import csv as _csv
+    import io as _io
+    import re as _re
+
+    from cxrlabel.types import FINDINGS
+
+    page = (ROOT / "docs" / "vision.md").read_text(encoding="utf-8")
+    block = _re.search(r"```text\n(finding,auc\n.*?)```", page, _re.S)
+    assert block is not None
+    rows = list(_csv.DictReader(_io.StringIO(block.group(1))))
+    assert tuple(r["finding"] for r in rows) == FINDINGS
+    mean = sum(float(r["auc"]) for r in rows) / len(rows)
+    assert f"Their mean is {mean:.3f}" in page
