@@ -8,6 +8,8 @@ from typing import Any
 import click
 
 from ..batch.engines import ENGINES
+from ..batch.failures import FailureTally
+from ..errors import InputError
 from ..io import OUTPUT_COLUMNS, check_output_path, read_reports, write_rows
 
 __all__ = ["label_cmd", "labeler_options", "make_labeler", "result_row"]
@@ -64,6 +66,7 @@ def result_row(rid: str, result: Any, *, explain: bool) -> dict[str, Any]:
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True, help="local: a process pool; dask: a Dask cluster (needs the [dask] extra).")
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: start a LocalCluster with --jobs workers).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
+@click.option("--allow-failures", is_flag=True, help="Exit 0 even when some reports failed (their rows keep blank labels and an error).")
 @labeler_options
 def label_cmd(
     input: str,
@@ -84,6 +87,7 @@ def label_cmd(
     engine: str,
     scheduler: str | None,
     progress: bool | None,
+    allow_failures: bool,
     parser: str,
     grammars: tuple[str, ...],
     replace_grammars: bool,
@@ -94,9 +98,11 @@ def label_cmd(
 
     Output: one row per report with `id`, the 14 findings and `No Finding` in the CheXpert
     convention (1 positive, 0 negative, -1 uncertain, blank not mentioned). A report that
-    cannot be read or labeled gets an `error` and the others go on. -o never overwrites
-    INPUT; the CSV header is written with the first row, so a run that fails early leaves
-    stdout empty.
+    cannot be read or labeled (an empty report, a sentence the parser rejects) gets blank
+    labels, a blank `No Finding` and an `error`, and the others go on; the run then ends with
+    a summary on stderr and exit status 1 (0 with --allow-failures). An input without any
+    report is an error. -o never overwrites INPUT; the CSV header is written with the first
+    row, so a run that fails early leaves stdout empty.
 
     With -o, finished shards are kept under OUTPUT.parts/ while the job runs: after a kill,
     run the same command with --resume to label only what is left. Parses are cached
@@ -119,10 +125,23 @@ def label_cmd(
             escape_formulas=escape_formulas,
         )
         click.echo(f"labeled {n} reports → {output}", err=True)
+        _end(FailureTally.of_file(output, fmt), allow_failures)
         return
     columns = [*OUTPUT_COLUMNS, *(["explain"] if explain else []), "error"]
+    tally = FailureTally()
     rows = _labeled_rows(records, options, engine=engine, jobs=jobs, shard_size=shard_size, scheduler=scheduler, progress=progress)
-    write_rows(rows, sys.stdout, fmt=fmt, columns=columns, escape_formulas=escape_formulas)
+    write_rows(tally.counted(rows), sys.stdout, fmt=fmt, columns=columns, escape_formulas=escape_formulas)
+    _end(tally, allow_failures)
+
+
+def _end(tally: FailureTally, allow_failures: bool) -> None:
+    """The summary of the failed reports on stderr, and exit status 1 unless they are allowed."""
+    if not tally.failed:
+        return
+    click.echo(tally.summary(allowed=allow_failures), err=True)
+    if not allow_failures:
+        sys.stdout.flush()
+        sys.exit(1)
 
 
 def _check_usage(input: str, output: str | None, *, resume: bool, scheduler: str | None, engine: str) -> None:
@@ -142,6 +161,9 @@ def _read_records(input: str, **reader_options: Any) -> list[tuple[Any, str | No
         if rec.error is not None:
             click.echo(f"report {rec.id}: {rec.error}", err=True)
         records.append((rec.id, rec.text, rec.error))
+    if not records or (input == "-" and not str(records[0][1]).strip()):
+        where = "stdin is empty" if input == "-" else f"{input} holds no reports"
+        raise InputError(f"{where}: nothing to label; check the input (and --column)", code="I250")
     return records
 
 
