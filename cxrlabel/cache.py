@@ -182,7 +182,8 @@ class ParseCache:
         return conn
 
     def _failed(self, doing: str, exc: BaseException) -> CacheError:
-        return CacheError(f"the parse cache {self.path} failed while {doing} ({type(exc).__name__}: {exc}); {_ADVICE}", code="I291")
+        advice = f"free disk space, or {_ADVICE}" if "full" in str(exc) else _ADVICE
+        return CacheError(f"the parse cache {self.path} failed while {doing} ({type(exc).__name__}: {exc}); {advice}", code="I291")
 
     def check(self) -> None:
         """Open the cache and write to it once: a cache that cannot be used raises
