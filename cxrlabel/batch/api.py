@@ -3,6 +3,7 @@ DataFrame and returns a DataFrame in input order."""
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from typing import TYPE_CHECKING, Any
@@ -86,6 +87,9 @@ def label_many(
     ``id_column``, else an ``id``-like column as ``cxrlabel label`` picks them, else the
     index). Columns of the result: the id column (the one used, or ``id``), the 14 findings
     and ``No Finding`` (1.0 / 0.0 / -1.0 / NaN), ``explain`` when asked, and ``error`` (NaN, or why that report could not be labeled).
+    A row with an ``error`` (an empty report, a sentence the parser rejects, an unusable
+    value) has every label and ``No Finding`` NaN, never a label; their number is logged
+    (logger ``cxrlabel``). A broken parse cache raises :class:`~cxrlabel.errors.CacheError`.
 
     ``jobs``: worker processes (spawn). ``cache``: the parse cache — ``DEFAULT`` (the user
     cache dir, or ``$CXRLABEL_CACHE_DIR``), a path, or ``None`` for none. ``labeler``: a
@@ -118,4 +122,8 @@ def label_many(
         for index, rows in run_on_engine(chunked(records, chunk_size), options, jobs=jobs, n_chunks=n_chunks, labeler=labeler):
             out[index] = rows
             bar.update(len(rows))
-    return _frame([r for k in sorted(out) for r in out[k]], records, id_name, explain)
+    df = _frame([r for k in sorted(out) for r in out[k]], records, id_name, explain)
+    failed = int(df["error"].notna().sum())
+    if failed:
+        logging.getLogger("cxrlabel").warning("%d of %d reports failed: their rows have blank labels and an error", failed, len(df))
+    return df
