@@ -122,7 +122,11 @@ def label_many(
         for index, rows in run_on_engine(chunked(records, chunk_size), options, jobs=jobs, n_chunks=n_chunks, labeler=labeler):
             out[index] = rows
             bar.update(len(rows))
-    df = _frame([r for k in sorted(out) for r in out[k]], records, id_name, explain)
+    return _logged(_frame([r for k in sorted(out) for r in out[k]], records, id_name, explain))
+
+
+def _logged(df: Any) -> Any:
+    """``df``, its failed rows counted in a warning (logger ``cxrlabel``)."""
     failed = int(df["error"].notna().sum())
     if failed:
         logging.getLogger("cxrlabel").warning("%d of %d reports failed: their rows have blank labels and an error", failed, len(df))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any, Sequence
 
-from ..errors import CacheError
+from ..errors import CacheError, InputError
 from ..types import FINDINGS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,8 +59,8 @@ def unusable_reason(text: Any) -> str | None:
     if isinstance(text, (str, bytes)):
         return None
     if text is None or (isinstance(text, float) and math.isnan(text)):
-        return "no report text (missing value)"
-    return f"a report must be str or bytes, not {type(text).__name__}"
+        return str(InputError("empty report: no report text (a missing value)", code="I250"))
+    return str(InputError(f"a report must be str or bytes, not {type(text).__name__}", code="I202"))
 
 
 def label_records(labeler: Labeler, records: Sequence[Record], *, batch_size: int = 64, explain: bool = False) -> list[dict[str, Any]]:
