@@ -95,10 +95,10 @@ def test_format_characters_are_removed_and_space_controls_become_spaces_with_rep
     assert ("pneumonia", "neg", "no") in doc.sentences[0].relations()
 
 
-def test_a_500_token_sentence_is_parsed_in_pieces_with_nothing_dropped(parser):
+def test_a_500_token_sentence_is_parsed_whole_with_nothing_dropped(parser):
     text = " ".join(["opacity"] * 250 + ["and", "effusion"] * 125) + "."
     doc = parse_report(text, parser)
-    assert doc.failures == ()
+    assert doc.failures == () and len(doc.sentences) == 1  # under MAX_SENTENCE_CHARS: never cut
     assert sum(len(s.tokens) for s in doc.sentences) == 501
     assert all(text[t.start : t.end] == t.text for s in doc.sentences for t in s.tokens)
 
