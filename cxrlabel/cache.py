@@ -8,9 +8,20 @@ read and write at once.
 Key: ``sha256(parser name \\0 parser version \\0 value format \\0 sentence text)``. A parser's
 ``version`` already names its library, its model and the normalization version
 (see :attr:`cxrlabel.parsers.spacy.SpacyParser.version`), so a new model or a new
-normalization never reads an old parse. Value: the sentence's own serialisation
-(:meth:`~cxrlabel.types.Sentence.to_dict`) relative to its own text (offsets from 0), as
-compact JSON; :func:`decode` places it back in a report.
+normalization never reads an old parse. Value: the sha256 of the rest (64 hex digits), then
+the sentence's own serialisation (:meth:`~cxrlabel.types.Sentence.to_dict`, which holds the
+sentence text) relative to its own text (offsets from 0), as compact JSON; :func:`decode`
+places it back in a report.
+
+Every entry read is verified (:func:`verified`): its checksum, and its text against the text
+asked for. An entry that fails (a tampered, corrupt or mismatched value) is a miss — the
+sentence is parsed again and the entry rewritten — and is counted in
+:attr:`CachedParser.rejected` and logged (logger ``cxrlabel.cache``); it is never used.
+
+A cache that cannot be opened, read or written raises :class:`~cxrlabel.errors.CacheError`
+(``I290`` when opening, ``I291`` while labeling: a full disk, a read-only or corrupt file)
+with its advice (``cxrlabel cache clear``, ``--no-cache``): the run stops with that one
+error; no report is labeled from a broken cache or called normal because of it.
 
 :class:`CachedParser` wraps any :class:`~cxrlabel.parsers.Parser`: it looks every text up,
 parses only the misses in one batch, stores them, and returns the sentences in order — the
@@ -24,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import time
@@ -41,8 +53,12 @@ __all__ = ["CACHE_ENV", "CacheError", "CachedParser", "CacheInfo", "ParseCache",
 _FILE = "parses.sqlite"
 _SCHEMA = 1  # the table layout; the value format is part of the key
 # The value format, part of every key: a new format never reads a value of an old one.
-# 1: [text, tokens without i, edges]; 2: Sentence.to_dict() less its placement.
-_FORMAT = 2
+# 1: [text, tokens without i, edges]; 2: Sentence.to_dict() less its placement;
+# 3: sha256 of the JSON (64 hex digits), then format 2's JSON.
+_FORMAT = 3
+_SUM = 64  # hex digits of the checksum in front of a value
+_ADVICE = "run `cxrlabel cache clear` (or delete the file), pass another --cache PATH, or use --no-cache"
+_log = logging.getLogger("cxrlabel.cache")
 _PLACEMENT = ("start", "end", "index", "section")
 _CHUNK = 500  # sqlite's default limit on host parameters is 999 (older builds)
 
@@ -70,16 +86,44 @@ def encode(sentence: Sentence) -> str:
     d["tokens"] = _moved(d["tokens"], -sentence.start)
     for k in _PLACEMENT:
         del d[k]
-    return json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    body = json.dumps(d, ensure_ascii=False, separators=(",", ":"))
+    return _checksum(body) + body
 
 
-def decode(value: str, offset: int = 0, index: int = 0, section: str | None = None) -> Sentence:
-    """A stored sentence placed at ``offset`` in its report, through
-    :meth:`Sentence.from_dict <cxrlabel.types.Sentence.from_dict>` (one graph build)."""
-    d = json.loads(value)
+def _checksum(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def verified(value: str, text: str) -> dict[str, Any] | None:
+    """The stored sentence of ``value`` if its checksum holds and it is the parse of
+    ``text``, else None (the entry must not be used)."""
+    body = value[_SUM:] if isinstance(value, str) else ""
+    if not body or value[:_SUM] != _checksum(body):
+        return None
+    try:
+        d = json.loads(body)
+    except ValueError:
+        return None
+    return d if isinstance(d, dict) and d.get("text") == text else None
+
+
+def decode(value: str | dict[str, Any], offset: int = 0, index: int = 0, section: str | None = None) -> Sentence:
+    """A stored sentence (a value, or what :func:`verified` returned) placed at ``offset`` in
+    its report, through :meth:`Sentence.from_dict <cxrlabel.types.Sentence.from_dict>` (one
+    graph build)."""
+    d = dict(value) if isinstance(value, dict) else json.loads(value[_SUM:])
     d["tokens"] = _moved(d["tokens"], offset)
     d.update(start=offset, end=offset + len(d["text"]), index=index, section=section)
     return Sentence.from_dict(d)
+
+
+def _storable(text: str) -> bool:
+    """Whether sqlite can store ``text`` (a lone surrogate cannot be encoded as UTF-8)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -133,13 +177,21 @@ class ParseCache:
             )
             self._retry(lambda: conn.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)"))
             self._retry(lambda: conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(_SCHEMA),)))
-        except sqlite3.DatabaseError as exc:
-            raise CacheError(
-                f"cannot open the parse cache {self.path}: {exc}; pass another --cache PATH, "
-                "run `cxrlabel cache clear`, or use --no-cache",
-                code="I290",
-            ) from exc
+        except (sqlite3.Error, OSError) as exc:
+            raise CacheError(f"cannot open the parse cache {self.path}: {exc}; {_ADVICE}", code="I290") from exc
         return conn
+
+    def _failed(self, doing: str, exc: BaseException) -> CacheError:
+        advice = f"free disk space, or {_ADVICE}" if "full" in str(exc) else _ADVICE
+        return CacheError(f"the parse cache {self.path} failed while {doing} ({type(exc).__name__}: {exc}); {advice}", code="I291")
+
+    def check(self) -> None:
+        """Open the cache and write to it once: a cache that cannot be used raises
+        :class:`CacheError` here (before any worker starts), not in the middle of a job."""
+        try:
+            self._retry(lambda: self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('checked', ?)", (str(time.time()),)))
+        except sqlite3.Error as exc:
+            raise self._failed("writing", exc) from exc
 
     def _retry(self, fn: Any, tries: int = 20) -> Any:
         for k in range(tries):
@@ -155,10 +207,13 @@ class ParseCache:
         """Stored values of those ``keys`` that are present."""
         out: dict[str, str] = {}
         uniq = list(dict.fromkeys(keys))
-        for a in range(0, len(uniq), _CHUNK):
-            part = uniq[a : a + _CHUNK]
-            q = f"SELECT key, value FROM parses WHERE key IN ({','.join('?' * len(part))})"
-            out.update(self._retry(lambda: self.conn.execute(q, part).fetchall()))
+        try:
+            for a in range(0, len(uniq), _CHUNK):
+                part = uniq[a : a + _CHUNK]
+                q = f"SELECT key, value FROM parses WHERE key IN ({','.join('?' * len(part))})"
+                out.update(self._retry(lambda: self.conn.execute(q, part).fetchall()))
+        except sqlite3.Error as exc:
+            raise self._failed("reading", exc) from exc
         return out
 
     def put_many(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
@@ -174,10 +229,14 @@ class ParseCache:
                 c.executemany("INSERT OR REPLACE INTO parses VALUES (?, ?, ?, ?)", rows)
                 c.execute("COMMIT")
             except BaseException:
-                c.execute("ROLLBACK")
+                if c.in_transaction:  # a full disk may have rolled it back already
+                    c.execute("ROLLBACK")
                 raise
 
-        self._retry(write)
+        try:
+            self._retry(write)
+        except sqlite3.Error as exc:
+            raise self._failed("writing", exc) from exc
 
     def info(self) -> CacheInfo:
         """Path, entry count, size on disk and entries per parser build."""
@@ -205,7 +264,8 @@ class ParseCache:
 class CachedParser:
     """A :class:`~cxrlabel.parsers.Parser` that answers from a :class:`ParseCache` and parses
     only the misses (in one batch through the wrapped parser). ``hits``/``misses`` count
-    sentences since creation."""
+    sentences since creation; ``rejected`` counts entries that failed verification (parsed
+    again, never used)."""
 
     def __init__(self, parser: Parser, cache: ParseCache | str | os.PathLike[str] | None = None) -> None:
         self.parser = parser
@@ -214,6 +274,7 @@ class CachedParser:
         self._version = parser.version
         self.hits = 0
         self.misses = 0
+        self.rejected = 0
 
     @property
     def version(self) -> str:
@@ -233,12 +294,21 @@ class CachedParser:
         found = self.cache.get_many(keys)
         out: list[Sentence | None] = [None] * len(items)
         todo: list[int] = []
+        bad = 0
         for k, ((text, off, idx, sec), key) in enumerate(zip(items, keys)):
             value = found.get(key)
-            if value is None:
-                todo.append(k)
-            else:
-                out[k] = decode(value, off, idx, sec)
+            d = verified(value, text) if value is not None else None
+            if d is not None:
+                try:
+                    out[k] = decode(d, off, idx, sec)
+                    continue
+                except (KeyError, TypeError, ValueError):  # well-formed JSON, not a sentence
+                    pass
+            bad += value is not None
+            todo.append(k)
+        if bad:
+            self.rejected += bad
+            _log.warning("%s: %d cache entries failed verification (checksum or text); parsed again", self.cache.path, bad)
         self.hits += len(items) - len(todo)
         self.misses += len(todo)
         if todo:
@@ -248,12 +318,13 @@ class CachedParser:
             parsed = dict(zip(first.values(), self._parse([items[k] for k in first.values()])))
             store = {}
             for key, k in first.items():
-                store[key] = (key, self.name, self._version, encode(parsed[k]))
+                if _storable(items[k][0]):
+                    store[key] = (key, self.name, self._version, encode(parsed[k]))
             for k in todo:
                 sent = parsed.get(k)
                 if sent is None:
                     _, off, idx, sec = items[k]
-                    sent = decode(store[keys[k]][3], off, idx, sec)
+                    sent = decode(encode(parsed[first[keys[k]]]), off, idx, sec)
                 out[k] = sent
             self.cache.put_many(store.values())
         return iter(out)  # type: ignore[arg-type]

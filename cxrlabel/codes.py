@@ -145,8 +145,14 @@ _I = {
     "I244": "a .parquet input without pyarrow, or an unreadable Parquet file",
     "I245": "a binary file (NUL bytes, a Parquet/zip/gzip signature) given as text",
     "I246": "an output path that would overwrite an input (-o INPUT, a file in an input folder)",
+    # I25x: reports that could not be labeled (an error row: blank labels, the error cell filled)
+    "I250": "an empty report: blank, only format characters or section headers, or no input at all",
+    "I251": "a sentence of the report could not be parsed (the parser's error follows)",
+    "I252": "a sentence longer than the limit with no safe place (';', a line break) to split it",
+    "I253": "cxrlabel label finished with failed reports (blank labels, an error cell); --allow-failures exits 0",
     # I29x: the parse cache
     "I290": ("CacheError", "the parse cache cannot be opened or is not a cxrlabel parse cache"),
+    "I291": ("CacheError", "the parse cache cannot be read or written while labeling (disk full, read-only, corrupt)"),
 }
 
 _P = {

@@ -4,11 +4,14 @@
 parse cache can sit between splitting and parsing; :func:`parse_report` and the batched
 :func:`parse_reports` send the spans through a :class:`~cxrlabel.parsers.Parser`.
 
-Input hygiene (offsets never shift): control and format characters (``\\x00``, ``\\x0c``, a BOM,
-zero-width spaces…) and line breaks/tabs inside a sentence are replaced by spaces in the text
-handed to the parser; a sentence longer than :data:`MAX_SENTENCE_CHARS` is cut at whitespace
-into pieces that are parsed separately. A sentence the parser fails on is recorded in
-``Document.failures`` with the error message — nothing is dropped silently.
+Faithful text (every offset points into the original report): format characters (a soft
+hyphen, zero-width spaces and joiners, a BOM, NUL, other non-space controls) are *removed*
+(:mod:`cxrlabel.textmap`: "cardio\\u00admegaly" is one word), space-like controls, line breaks
+and tabs inside a sentence become spaces in the text handed to the parser. A sentence longer
+than :data:`MAX_SENTENCE_CHARS` is split after a ``;`` or at a line break; one with neither is
+never cut: it is a failure (``I252``). A sentence the parser fails on is recorded in
+``Document.failures`` with the error message (``I251``), and a report without a sentence to
+label is empty (``I250``): :attr:`Document.error` says why the report cannot be labeled.
 
 Any :class:`~cxrlabel.parsers.Parser` works; a parser that also has
 ``parse_spans(items)`` (items ``(text, offset, index, section)``, as
@@ -24,10 +27,11 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
-from .errors import CxrlabelError, InputError
+from .errors import CacheError, CxrlabelError, InputError
 from .parsers.base import Parser, parse_placed
 from .sections import Section, select_sections
 from .sentences import sentence_spans
+from .textmap import TextMap
 from .types import Sentence
 
 __all__ = [
@@ -42,8 +46,10 @@ __all__ = [
     "split_report",
 ]
 
-#: Sentences longer than this (characters) are cut at whitespace before parsing.
-MAX_SENTENCE_CHARS = 1000
+#: Sentences longer than this (characters) are split after a ``;`` or at a line break before
+#: parsing; one with neither is a failure (``I252``), never cut. spaCy parses a sentence of
+#: this length in well under a second.
+MAX_SENTENCE_CHARS = 5000
 
 # C0/C1 controls (tabs and line breaks included), soft hyphen, zero-width and bidi marks,
 # line/paragraph separators, word joiners and the BOM.
@@ -54,12 +60,16 @@ _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u200b-\u200
 
 @dataclass(frozen=True, slots=True)
 class SentenceSpan:
-    """A sentence to parse: ``text`` is the cleaned ``report[start:end]`` (same length)."""
+    """A sentence to parse: ``text`` is the cleaned ``report[start:end]``, as long as it
+    unless format characters were removed at ``gaps`` (see :attr:`Sentence.gaps`).
+    ``error``: why this span is not parsed at all (``I252``: too long to parse whole)."""
 
     text: str
     start: int
     end: int
     section: str | None = None
+    gaps: tuple[tuple[int, int], ...] = ()
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +81,14 @@ class ParseFailure:
     text: str
     section: str | None
     error: str
+    stage: str = "parse"
+
+    @property
+    def message(self) -> str:
+        """What the report's ``error`` cell says about it: the stage, the span, the cause."""
+        if self.stage == "parse":
+            return str(InputError(f"parse failed for the sentence at chars {self.start}-{self.end}: {self.error}", code="I251"))
+        return self.error
 
 
 @dataclass(frozen=True)
@@ -85,9 +103,26 @@ class Document:
     sentences: tuple[Sentence, ...] = ()
     failures: tuple[ParseFailure, ...] = ()
 
+    @property
+    def error(self) -> str | None:
+        """Why this report cannot be labeled (its failures, or ``I250`` when it holds no
+        sentence to label), or None. A report with an error is never given labels."""
+        if self.failures:
+            return "; ".join(f.message for f in self.failures)
+        if self.sentences:
+            return None
+        if not TextMap.of(self.text).text.strip():
+            why = "no text to label"
+        elif not self.sections:
+            why = "no text outside the sections that are never labeled (indication, history, ...)"
+        else:
+            why = "its sections to label hold no sentence"
+        return str(InputError(f"empty report (chars 0-{len(self.text)}): {why}", code="I250"))
+
 
 def clean_text(text: str) -> str:
-    """``text`` with control/format characters, tabs and line breaks replaced by spaces."""
+    """``text`` with control characters, tabs and line breaks replaced by spaces (same
+    length). Format characters are removed before this (:mod:`cxrlabel.textmap`)."""
     return _BAD_CHARS_RE.sub(" ", text)
 
 
@@ -106,18 +141,26 @@ def _as_text(text: str | bytes, errors: str) -> str:
     return text
 
 
-def _cut_long(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int, bool]]:
+    """``text[start:end]`` in pieces of at most :data:`MAX_SENTENCE_CHARS`, split just after
+    the last ``;`` or line break within the limit (a clause boundary: a negation cue rarely
+    reaches across it); ``(start, end, too_long)``, where a stretch with neither is one piece
+    with ``too_long`` set: it is never cut."""
     while end - start > MAX_SENTENCE_CHARS:
         limit = start + MAX_SENTENCE_CHARS
-        cut = max(text.rfind(" ", start + 1, limit), text.rfind("\n", start + 1, limit))
-        if cut <= start:
-            cut = limit
-        yield start, cut
+        cut = max(text.rfind(";", start + 1, limit), text.rfind("\n", start + 1, limit)) + 1
+        if cut <= start + 1:
+            yield start, end, True
+            return
+        stop = cut
+        while stop > start and text[stop - 1].isspace():
+            stop -= 1
+        yield start, stop, False
         start = cut
         while start < end and text[start].isspace():
             start += 1
     if end > start:
-        yield start, end
+        yield start, end, False
 
 
 def split_report(text: str | bytes, *, errors: str = "strict") -> list[SentenceSpan]:
@@ -126,8 +169,7 @@ def split_report(text: str | bytes, *, errors: str = "strict") -> list[SentenceS
     ``errors`` is the UTF-8 decoding policy for ``bytes`` input (``"strict"`` raises
     :class:`~cxrlabel.errors.InputError` ``I201``; ``"replace"`` substitutes U+FFFD).
     """
-    text = _as_text(text, errors)
-    return _split(text, select_sections(_CONTROL_RE.sub(" ", text)))
+    return _prepare(_as_text(text, errors))[1]
 
 
 #: How far back the sentence splitter's patterns look before a section's start (its longest
@@ -152,14 +194,29 @@ def section_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(start + a, start + b) for a, b in _relative_spans(before, text[start:end])]
 
 
-def _split(text: str, sections: list[Section]) -> list[SentenceSpan]:
-    text = _CONTROL_RE.sub(" ", text)  # same length: offsets stay those of the report
+def _prepare(report: str) -> tuple[list[Section], list[SentenceSpan]]:
+    """The sections (report offsets) and sentence spans of ``report``: split on its text with
+    format characters removed, every offset mapped back to the report."""
+    tm = TextMap.of(report)
+    text = _CONTROL_RE.sub(" ", tm.text)  # same length as tm.text
+    sections = select_sections(text)
     out: list[SentenceSpan] = []
     for sec in sections:
         for a, b in section_spans(text, sec.start, sec.end):
-            for c, d in _cut_long(text, a, b):
-                out.append(SentenceSpan(clean_text(text[c:d]), c, d, sec.name))
-    return out
+            for c, d, too_long in _pieces(text, a, b):
+                start, end = tm.start(c), tm.end(d)
+                err = None
+                if too_long:
+                    err = str(InputError(
+                        f"split failed for the sentence at chars {start}-{end}: it is {d - c} characters long, over the "
+                        f"limit of {MAX_SENTENCE_CHARS}, with no ';' or line break to split it at; it is not cut (that "
+                        "would part a negation from its finding): break the text into sentences",
+                        code="I252",
+                    ))
+                out.append(SentenceSpan(clean_text(text[c:d]), start, end, sec.name, tm.gaps(c, d), err))
+    if tm.positions is not None:
+        sections = [Section(s.name, tm.start(s.start), tm.end(s.end), tm.start(s.header_start), tm.end(s.header_end)) for s in sections]
+    return sections, out
 
 
 def parse_report(text: str | bytes, parser: Parser, *, errors: str = "strict") -> Document:
@@ -189,26 +246,27 @@ def parse_reports(
         prepared = []
         for raw in chunk:
             text = _as_text(raw, errors)
-            sections = select_sections(_CONTROL_RE.sub(" ", text))
-            prepared.append((text, sections, _split(text, sections)))
-        items = [(s, k) for _, _, ss in prepared for k, s in enumerate(ss)]
-        results = _parse_spans(items, parser) if skip is None else _parse_unknown(items, parser, skip)
-        pos = 0
+            prepared.append((text, *_prepare(text)))
+        items = [(s, k) for _, _, ss in prepared for k, s in enumerate(ss) if s.error is None]
+        results = iter(_parse_spans(items, parser) if skip is None else _parse_unknown(items, parser, skip))
         for text, sections, ss in prepared:
             sents: list[Sentence] = []
             fails: list[ParseFailure] = []
-            for span, res in zip(ss, results[pos : pos + len(ss)]):
+            for span in ss:
+                if span.error is not None:
+                    fails.append(ParseFailure(span.start, span.end, span.text, span.section, span.error, "split"))
+                    continue
+                res = next(results)
                 if isinstance(res, Sentence):
-                    sents.append(res)
+                    sents.append(res.with_gaps(span.gaps) if span.gaps and res.tokens else res)
                 else:
                     fails.append(ParseFailure(span.start, span.end, span.text, span.section, res))
-            pos += len(ss)
             yield Document(text, tuple(sections), tuple(sents), tuple(fails))
 
 
 def unparsed(span: SentenceSpan, index: int) -> Sentence:
     """A sentence placed in its report but not parsed (no tokens, no edges)."""
-    return Sentence(span.text, (), (), span.start, span.start + len(span.text), index, span.section)
+    return Sentence(span.text, (), (), span.start, span.end, index, span.section, span.gaps)
 
 
 def _parse_unknown(items: list[tuple[SentenceSpan, int]], parser: Parser, skip: Callable[[str], bool]) -> list[Sentence | str]:
@@ -249,12 +307,16 @@ def _parse_spans(items: list[tuple[SentenceSpan, int]], parser: Parser) -> list[
         got = _placed(parser, items)
         if len(got) == len(items):
             return list(got)
+    except CacheError:  # the cache, not a sentence, is broken: the run stops with its error
+        raise
     except Exception:  # noqa: BLE001 - re-tried one by one below, errors are recorded
         pass
     out: list[Sentence | str] = []
     for item in items:
         try:
             out.extend(_placed(parser, [item]))
+        except CacheError:
+            raise
         except CxrlabelError as exc:
             out.append(str(exc))
         except Exception as exc:  # noqa: BLE001 - a backend bug must not lose the report

@@ -9,6 +9,13 @@ policy → Normal.
 ontology). The first use of every Labeler runs a self-check of canary sentences and raises
 :class:`~cxrlabel.errors.LabelerError` (``L601``) if the grammar no longer matches what the
 parser produces — a silent all-positive labeler must be impossible.
+
+A report the pipeline cannot handle is never given labels: an empty report (``I250``), a
+sentence the parser rejects (``I251``) or one too long to parse whole (``I252``) makes the
+report *failed* — :attr:`ReportLabels.failed` is True, every label is ``None``, ``normal`` is
+False and :attr:`ReportLabels.error` names the stage, the span and the cause. ``label()``
+returns such a result rather than raising (a batch goes on); check ``failed``. A broken parse
+cache is not a report's failure: it raises :class:`~cxrlabel.errors.CacheError`.
 """
 
 from __future__ import annotations
@@ -191,7 +198,7 @@ class Labeler:
                 mentions.extend(placed(entry, sent))
                 continue
             if not sent.tokens and sent.text.strip():  # left unparsed for the memo, then evicted
-                sent = next(iter(parse_placed(self.parser, [(sent.text, sent.start, sent.index, sent.section)])))
+                sent = next(iter(parse_placed(self.parser, [(sent.text, sent.start, sent.index, sent.section)]))).with_gaps(sent.gaps)
             judged = [judge.decide(sent, m).apply(m) for m in self.finder.find(sent)]
             if memo is not None:
                 memo.put(key, relative(judged, sent))
@@ -199,14 +206,16 @@ class Labeler:
         scheme = self.scheme
         labels = aggregate(mentions, self.policy, scheme.findings)
         rule = scheme.normal
+        error = doc.error
         return ReportLabels(
-            labels=labels,
-            normal=is_normal(labels, mentions, ignore=rule.ignore, other_blocks=rule.other_blocks),
+            labels=dict.fromkeys(labels) if error else labels,  # a failed report has no labels
+            normal=False if error else is_normal(labels, mentions, ignore=rule.ignore, other_blocks=rule.other_blocks),
             mentions=tuple(mentions),
             sentences=doc.sentences,
             text=doc.text,
-            failures=tuple((f.start, f.end, f.error) for f in doc.failures),
+            failures=tuple((f.start, f.end, f.message) for f in doc.failures),
             policy=self.policy.id,
+            error=error,
             scheme=scheme.id,
             findings=scheme.findings,
             normal_column=rule.column,
@@ -247,9 +256,11 @@ class Labeler:
         canaries = scheme_canaries(self.scheme)
         docs = parse_reports([c[0] for c in canaries], self.parser)
         for (text, finding, want), doc in zip(canaries, docs):
-            got = self._label_document(doc)[finding]
+            res = self._label_document(doc)
+            got = res[finding]
             if got is not want:
-                problems.append(f"{text!r}: {finding} should be {want.value}, got {got.value if got else None}")
+                why = f" ({res.error})" if res.error else ""
+                problems.append(f"{text!r}: {finding} should be {want.value}, got {got.value if got else None}{why}")
         if problems:
             raise LabelerError(
                 "self-check failed — the rules no longer match what the parser "

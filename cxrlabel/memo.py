@@ -36,7 +36,11 @@ Entry = tuple[Mention, ...]
 
 
 def relative(mentions: Iterable[Mention], sentence: Sentence) -> Entry:
-    """``mentions`` of ``sentence`` with offsets relative to it (sentence 0, no section)."""
+    """``mentions`` of ``sentence`` with offsets relative to it (sentence 0, no section):
+    positions in the sentence text, the memo's key (:meth:`Sentence.local`)."""
+    if sentence.gaps:
+        loc = sentence.local
+        return tuple(replace(m, start=loc(m.start), end=loc(m.end, end=True), sentence=0, section=None) for m in mentions)
     off = sentence.start
     return tuple(replace(m, start=m.start - off, end=m.end - off, sentence=0, section=None) for m in mentions)
 
@@ -44,6 +48,9 @@ def relative(mentions: Iterable[Mention], sentence: Sentence) -> Entry:
 def placed(entry: Entry, sentence: Sentence) -> list[Mention]:
     """A memo entry placed back into ``sentence`` (its report offsets, index and section)."""
     off, idx, sec = sentence.start, sentence.index, sentence.section
+    if sentence.gaps:
+        ab = sentence.absolute
+        return [replace(m, start=ab(m.start), end=ab(m.end, end=True), sentence=idx, section=sec) for m in entry]
     return [replace(m, start=m.start + off, end=m.end + off, sentence=idx, section=sec) for m in entry]
 
 

@@ -24,6 +24,11 @@ class ReportLabels(Mapping[str, "Label | None"]):
     scheme's Normal column (``r["No Finding"]``) reads ``positive`` for a normal report, else
     None. An unknown key raises ``KeyError`` listing the valid ones. ``mentions`` holds every
     mention with its span, sentence, CUI, polarity and the ids of the rules that decided it.
+
+    A *failed* report (:attr:`failed`: an empty report, a sentence that could not be parsed)
+    has no labels: every finding is ``None``, ``normal`` is False, ``No Finding`` is blank, and
+    :attr:`error` says why (``error[I25x]: <stage> ... at chars A-B: <cause>``). Its
+    ``mentions`` are those of the sentences that did parse, as evidence only.
     """
 
     labels: Mapping[str, Label | None]
@@ -38,6 +43,12 @@ class ReportLabels(Mapping[str, "Label | None"]):
     findings: tuple[str, ...] = FINDINGS
     normal_column: str = "No Finding"
     normal_first: bool = False
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """True when the report could not be labeled (see :attr:`error`): no label is given."""
+        return self.error is not None
 
     def __getitem__(self, key: str) -> Label | None:
         if key in self.labels:
@@ -60,6 +71,8 @@ class ReportLabels(Mapping[str, "Label | None"]):
         return (n, *self.findings) if self.normal_first else (*self.findings, n)
 
     def __repr__(self) -> str:
+        if self.failed:
+            return f"ReportLabels(failed: {self.error})"
         shown = ", ".join(f"{k}={v.value}" for k, v in self.labels.items() if v is not None)
         return f"ReportLabels({shown or 'nothing mentioned'}, normal={self.normal})"
 
@@ -70,6 +83,8 @@ class ReportLabels(Mapping[str, "Label | None"]):
         """Plain JSON-able form: finding → "positive"/"negative"/"uncertain"/None, plus normal."""
         out: dict[str, Any] = {f: (None if self.labels.get(f) is None else self.labels[f].value) for f in self.findings}
         out["normal"] = self.normal
+        if self.failed:
+            out["error"] = self.error
         if evidence:
             out["mentions"] = [
                 {

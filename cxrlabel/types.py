@@ -147,6 +147,11 @@ class Sentence:
 
     ``start``/``end`` are offsets of the sentence in the report; token offsets are absolute
     too. ``section`` names the report section it came from (``None`` when unsectioned).
+
+    ``text`` is what the parser read: the report's text with format characters removed
+    (:mod:`cxrlabel.textmap`). ``gaps`` says where: ``(p, n)`` — ``n`` report characters were
+    removed just before ``text[p]`` (empty: ``text`` is as long as ``report[start:end]``).
+    :meth:`local` / :meth:`absolute` convert between report offsets and positions in ``text``.
     """
 
     text: str
@@ -156,6 +161,7 @@ class Sentence:
     end: int = 0
     index: int = 0
     section: str | None = None
+    gaps: tuple[tuple[int, int], ...] = ()
     graph: nx.DiGraph = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -175,6 +181,40 @@ class Sentence:
     def __hash__(self) -> int:
         return hash((self.text, self.tokens, self.edges, self.start))
 
+    def local(self, offset: int, *, end: bool = False) -> int:
+        """The position in :attr:`text` of the report offset ``offset`` (a span's ``end``
+        with ``end=True``)."""
+        o = offset - self.start
+        if not self.gaps:
+            return o
+        if end:
+            return self.local(offset - 1) + 1 if o > 0 else 0
+        shift = 0
+        for p, n in self.gaps:  # text[p] sits at report offset start + p + shift + n
+            if p + shift + n > o:
+                break
+            shift += n
+        return o - shift
+
+    def absolute(self, pos: int, *, end: bool = False) -> int:
+        """The report offset of position ``pos`` of :attr:`text` (a span's ``end`` with
+        ``end=True``): the inverse of :meth:`local`."""
+        if not self.gaps:
+            return self.start + pos
+        if end:
+            return self.absolute(pos - 1) + 1 if pos > 0 else self.start
+        return self.start + pos + sum(n for p, n in self.gaps if p <= pos)
+
+    def with_gaps(self, gaps: tuple[tuple[int, int], ...]) -> Sentence:
+        """This sentence, parsed from a text with characters removed at ``gaps``, with its
+        token offsets and end moved to the report's (``self`` has no gaps yet)."""
+        if not gaps:
+            return self
+        assert not self.gaps, "with_gaps on a sentence that already has gaps"
+        placed = Sentence(self.text, (), (), self.start, self.end, self.index, self.section, gaps)
+        toks = tuple(replace(t, start=placed.absolute(t.start - self.start), end=placed.absolute(t.end - self.start, end=True)) for t in self.tokens)
+        return Sentence(self.text, toks, self.edges, self.start, placed.absolute(len(self.text), end=True), self.index, self.section, gaps)
+
     def relations(self) -> set[tuple[str, str, str]]:
         """All edges as ``(head lemma, rel, dependent lemma)`` triples (handy in tests)."""
         return {(self.tokens[e.head].lemma.lower(), e.rel, self.tokens[e.dep].lemma.lower()) for e in self.edges}
@@ -190,6 +230,7 @@ class Sentence:
             end=self.end + offset,
             index=self.index if index is None else index,
             section=self.section if section is None else section,
+            gaps=self.gaps,
         )
 
     def with_edges(self, edges: Iterable[Edge]) -> Sentence:
@@ -202,6 +243,7 @@ class Sentence:
             end=self.end,
             index=self.index,
             section=self.section,
+            gaps=self.gaps,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -214,6 +256,7 @@ class Sentence:
             "section": self.section,
             "tokens": [[t.i, t.text, t.lemma, t.tag, t.pos, t.start, t.end] for t in self.tokens],
             "edges": [[e.head, e.rel, e.dep] for e in self.edges],
+            **({"gaps": [list(g) for g in self.gaps]} if self.gaps else {}),
         }
 
     @classmethod
@@ -226,6 +269,7 @@ class Sentence:
             end=d.get("end", 0),
             index=d.get("index", 0),
             section=d.get("section"),
+            gaps=tuple((p, n) for p, n in d.get("gaps", ())),
         )
 
 

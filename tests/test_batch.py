@@ -42,7 +42,8 @@ def test_label_many_gives_label_results_in_input_order(labeler, tmp_path):
     assert list(df.columns) == ["id", *FINDINGS, "No Finding", "error"]
     assert df["id"].tolist() == list(range(len(TEXTS)))
     assert _rows(df) == _expected(labeler, TEXTS)
-    assert df["error"].isna().all()
+    assert df["error"].isna().tolist() == [True] * 6 + [False]  # the empty report failed
+    assert df.loc[6, "error"].startswith("error[I250]") and math.isnan(df.loc[6, "No Finding"])
     assert df.dtypes["Effusion"] == "float64" and df.loc[1, "Effusion"] == 1.0 and df.loc[2, "Pneumonia"] == -1.0
 
 

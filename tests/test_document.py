@@ -84,20 +84,21 @@ def test_a_report_that_is_neither_str_nor_bytes_is_an_input_error(parser):
     assert err.value.code == "I202"
 
 
-def test_control_characters_are_replaced_without_shifting_offsets(parser):
+def test_format_characters_are_removed_and_space_controls_become_spaces_with_report_offsets(parser):
     text = "No\x00 edema\x0b or\u200b pneumonia.\ufeff Clear\x07 lungs."
     doc = parse_report(text, parser)
-    assert [s.text for s in doc.sentences] == ["No  edema  or  pneumonia.", "Clear  lungs."]
+    assert [s.text for s in doc.sentences] == ["No edema  or pneumonia.", "Clear lungs."]
+    assert [text[s.start : s.end] for s in doc.sentences] == ["No\x00 edema\x0b or\u200b pneumonia.", "Clear\x07 lungs."]
     for s in doc.sentences:
         for t in s.tokens:
             assert text[t.start : t.end] == t.text
     assert ("pneumonia", "neg", "no") in doc.sentences[0].relations()
 
 
-def test_a_500_token_sentence_is_parsed_in_pieces_with_nothing_dropped(parser):
+def test_a_500_token_sentence_is_parsed_whole_with_nothing_dropped(parser):
     text = " ".join(["opacity"] * 250 + ["and", "effusion"] * 125) + "."
     doc = parse_report(text, parser)
-    assert doc.failures == ()
+    assert doc.failures == () and len(doc.sentences) == 1  # under MAX_SENTENCE_CHARS: never cut
     assert sum(len(s.tokens) for s in doc.sentences) == 501
     assert all(text[t.start : t.end] == t.text for s in doc.sentences for t in s.tokens)
 

@@ -118,8 +118,9 @@ def test_an_unbalanced_quote_is_an_error_naming_the_line_never_a_merged_row(tmp_
 def test_a_row_with_the_wrong_cell_count_is_an_error_row_and_rows_in_equal_rows_out(tmp_path):
     p = tmp_path / "r.csv"
     p.write_text("id,report\nA1,No effusion.\nA2,Edema.,extra\nA3,Clear.\n", encoding="utf-8")
-    code, _, err, rows = _label(str(p))
-    assert code == 0, err
+    code, out, err, _ = _label(str(p))
+    assert code == 1 and "error[I253]: 1 of 3 reports failed (1 I241): ids A2" in err  # said, not silent
+    rows = list(csv.DictReader(io.StringIO(out)))
     assert [r["id"] for r in rows] == ["A1", "A2", "A3"]
     assert "I241" in rows[1]["error"] and "line 3" in rows[1]["error"] and rows[1]["No Finding"] == ""
 

@@ -76,10 +76,11 @@ def test_differential_lists_are_positive_by_default_and_uncertain_with_the_diffe
     assert Labeler(grammars="differential").label(text)["Atelectasis"] == "uncertain"
 
 
-def test_empty_and_blank_reports_label_nothing(labeler):
+def test_empty_and_blank_reports_fail_with_no_labels_and_are_never_normal(labeler):
     for text in ("", "   \n\t "):
         r = labeler.label(text)
-        assert all(r[f] is None for f in FINDINGS) and r.mentions == () and r.normal
+        assert all(r[f] is None for f in FINDINGS) and r.mentions == () and not r.normal
+        assert r.failed and r.error.startswith("error[I250]: empty report")
 
 
 def test_bytes_input_is_decoded_and_bad_bytes_raise_a_clear_error(labeler):

@@ -3,12 +3,13 @@ serialisation (``Sentence.to_dict``/``from_dict``), which the parse cache stores
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Iterable, Iterator
 
 import pytest
 
-from cxrlabel.cache import CachedParser, ParseCache, decode, encode
+from cxrlabel.cache import CachedParser, ParseCache, decode, encode, verified
 from cxrlabel.document import parse_reports
 from cxrlabel.errors import ParserError
 from cxrlabel.parsers.base import parse_placed
@@ -90,7 +91,9 @@ def test_the_cache_stores_sentence_to_dict_less_its_place_in_the_report(spacy_pa
     (doc,) = parse_reports(REPORTS[:1], spacy_parser)
     s = doc.sentences[-1]
     assert s.start > 0
-    stored = json.loads(encode(s))
+    value = encode(s)  # the sha256 of the JSON, then the JSON
+    stored = json.loads(value[64:])
+    assert verified(value, s.text) == stored and hashlib.sha256(value[64:].encode()).hexdigest() == value[:64]
     own = s.shifted(-s.start).to_dict()
     assert stored == {k: v for k, v in own.items() if k not in ("start", "end", "index", "section")}
 

@@ -187,6 +187,7 @@ def test_list_rejects_an_unknown_kind_naming_the_valid_ones() -> None:
         (["label", "-", "--policy", "nosuch"], "X701", ["default", "positive-first"]),
         (["label", "-", "--grammars", "nosuch"], "X701", ["chexpert", "clinical", "differential", "likelihood", "table6"]),
         (["eval", "--gold", "nosuch"], "X701", ["openi"]),
+        (["label", "-", "--scheme", "nosuch"], "X701", ["chestxray14", "chexpert"]),
     ],
 )
 def test_unknown_plugin_name_fails_with_x701_listing_the_available_names(args: list[str], code: str, names: list[str]) -> None:

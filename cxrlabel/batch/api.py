@@ -3,6 +3,7 @@ DataFrame and returns a DataFrame in input order."""
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from typing import TYPE_CHECKING, Any
@@ -93,6 +94,9 @@ def label_many(
     findings, then ``No Finding``; ``scheme="chexpert"``: ``No Finding`` then the CheXpert
     labeler's 13 observations) as 1.0 / 0.0 / -1.0 / NaN, ``explain`` when asked, and
     ``error`` (NaN, or why that report could not be labeled).
+    A row with an ``error`` (an empty report, a sentence the parser rejects, an unusable
+    value) has every label and ``No Finding`` NaN, never a label; their number is logged
+    (logger ``cxrlabel``). A broken parse cache raises :class:`~cxrlabel.errors.CacheError`.
 
     ``jobs``: worker processes (spawn). ``cache``: the parse cache — ``DEFAULT`` (the user
     cache dir, or ``$CXRLABEL_CACHE_DIR``), a path, or ``None`` for none. ``labeler``: a
@@ -122,4 +126,12 @@ def label_many(
         for index, rows in run_on_engine(chunked(records, chunk_size), options, jobs=jobs, n_chunks=n_chunks, labeler=labeler):
             out[index] = rows
             bar.update(len(rows))
-    return _frame([r for k in sorted(out) for r in out[k]], records, id_name, options)
+    return _logged(_frame([r for k in sorted(out) for r in out[k]], records, id_name, options))
+
+
+def _logged(df: Any) -> Any:
+    """``df``, its failed rows counted in a warning (logger ``cxrlabel``)."""
+    failed = int(df["error"].notna().sum())
+    if failed:
+        logging.getLogger("cxrlabel").warning("%d of %d reports failed: their rows have blank labels and an error", failed, len(df))
+    return df

@@ -142,6 +142,10 @@ def _run_pool(
     from ..labeler import checked_fingerprints
 
     check_main_guard()
+    if options.cache:  # a broken cache is one CacheError here, not a worker's traceback
+        from ..cache import ParseCache
+
+        ParseCache(options.cache).check()
     old = single_thread_env()  # inherited by the spawned workers before they import anything
     try:
         ctx = multiprocessing.get_context("spawn")

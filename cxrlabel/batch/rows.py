@@ -1,11 +1,14 @@
 """From reports to output rows: the result columns, one row per report, and the rules for
-reports that cannot be labeled (a missing or non-text value, a file that could not be read)."""
+reports that cannot be labeled (a missing or non-text value, a file that could not be read,
+a failed report: :attr:`~cxrlabel.result.ReportLabels.failed`). A row with an ``error`` has
+blank labels and a blank ``No Finding``, always."""
 
 from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING, Any, Sequence
 
+from ..errors import CacheError, InputError
 from ..types import FINDINGS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,8 +54,8 @@ def result_row(rid: Any, result: ReportLabels, *, explain: bool = False) -> dict
                 ids = result.rule_ids(f)
                 parts.append(f"{f}={result[f].value}" + (f"[{','.join(ids)}]" if ids else ""))
         row["explain"] = "; ".join(parts)
-    if result.failures:
-        row["error"] = "; ".join(f"unparsed sentence at {s}-{e}: {msg}" for s, e, msg in result.failures)
+    if result.failed:  # blank labels (to_chexpert gives None for each) and why
+        row["error"] = result.error
     return row
 
 
@@ -67,8 +70,8 @@ def unusable_reason(text: Any) -> str | None:
     if isinstance(text, (str, bytes)):
         return None
     if text is None or (isinstance(text, float) and math.isnan(text)):
-        return "no report text (missing value)"
-    return f"a report must be str or bytes, not {type(text).__name__}"
+        return str(InputError("empty report: no report text (a missing value)", code="I250"))
+    return str(InputError(f"a report must be str or bytes, not {type(text).__name__}", code="I202"))
 
 
 def label_records(labeler: Labeler, records: Sequence[Record], *, batch_size: int = 64, explain: bool = False,
@@ -93,12 +96,16 @@ def _label_records(labeler: Labeler, records: Sequence[Record], *, batch_size: i
     try:
         for (k, rid, _), res in zip(good, labeler.iter_labels([t for _, _, t in good], batch_size=batch_size, reuse=True)):
             rows[k] = result_row(rid, res, explain=explain)
+    except CacheError:  # a broken cache fails the run, not each report (I290/I291)
+        raise
     except Exception:  # noqa: BLE001 - find the report that raised, one at a time
         for k, rid, text in good:
             if rows[k] is not None:
                 continue
             try:
                 rows[k] = result_row(rid, labeler.label(text), explain=explain)
+            except CacheError:
+                raise
             except Exception as exc:  # noqa: BLE001 - one bad report must not stop the job
                 rows[k] = error_row(rid, exc)
     return rows  # type: ignore[return-value]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
 import click
 
 from ..batch.engines import ENGINES
+from ..batch.failures import FailureTally
+from ..errors import InputError
 from ..io import check_output_path, read_reports, write_rows
 
-__all__ = ["label_cmd", "labeler_options", "make_labeler", "result_row", "scheme_option"]
+__all__ = ["check_names", "label_cmd", "labeler_options", "make_labeler", "result_row", "scheme_option"]
 
 
 def labeler_options(fn: Any) -> Any:
@@ -79,32 +82,15 @@ def result_row(rid: str, result: Any, *, explain: bool) -> dict[str, Any]:
 @click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True, help="local: a process pool; dask: a Dask cluster (needs the [dask] extra).")
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: start a LocalCluster with --jobs workers).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: when stderr is a terminal).")
+@click.option("--allow-failures", is_flag=True, help="Exit 0 even when some reports failed (their rows keep blank labels and an error).")
 @labeler_options
 def label_cmd(
-    input: str,
-    output: str | None,
-    fmt: str,
-    column: str | None,
-    id_column: str | None,
-    header: bool | None,
-    encoding: str,
-    explain: bool,
-    keep_text: bool,
-    escape_formulas: bool,
-    jobs: int,
-    batch_size: int,
-    shard_size: int,
-    resume: bool,
-    cache_path: str | None,
-    no_cache: bool,
-    engine: str,
-    scheduler: str | None,
-    progress: bool | None,
-    parser: str,
-    grammars: tuple[str, ...],
-    replace_grammars: bool,
-    policy: str,
-    scheme: str,
+    input: str, output: str | None, fmt: str, column: str | None, id_column: str | None,
+    header: bool | None, encoding: str, explain: bool, keep_text: bool, escape_formulas: bool,
+    jobs: int, batch_size: int, shard_size: int, resume: bool, cache_path: str | None,
+    no_cache: bool, engine: str, scheduler: str | None, progress: bool | None,
+    allow_failures: bool, parser: str, grammars: tuple[str, ...], replace_grammars: bool,
+    policy: str, scheme: str,
 ) -> None:
     """Label the reports in INPUT: a CSV/TSV (delimiter sniffed), a .jsonl, a .parquet, a .txt
     file, a directory of .txt files, or - (stdin).
@@ -113,9 +99,11 @@ def label_cmd(
     findings, then `No Finding`; `--scheme chexpert`: the CheXpert labeler's 14 columns, named
     and ordered as it writes them) coded 1 positive, 0 negative, -1 uncertain, blank not
     mentioned; `--keep-text` adds a `Reports` column. A report that
-    cannot be read or labeled gets an `error` and the others go on. -o never overwrites
-    INPUT; the CSV header is written with the first row, so a run that fails early leaves
-    stdout empty.
+    cannot be read or labeled (an empty report, a sentence the parser rejects) gets blank
+    labels, a blank `No Finding` and an `error`, and the others go on; the run then ends with
+    a summary on stderr and exit status 1 (0 with --allow-failures). An input without any
+    report is an error. -o never overwrites INPUT; the CSV header is written with the first
+    row, so a run that fails early leaves stdout empty.
 
     With -o, finished shards are kept under OUTPUT.parts/ while the job runs: after a kill,
     run the same command with --resume to label only what is left. Parses are cached
@@ -124,6 +112,7 @@ def label_cmd(
     from ..batch import DEFAULT, LabelOptions, output_columns, resolve_cache, run_sharded, scheme_ref
 
     _check_usage(input, output, resume=resume, scheduler=scheduler, engine=engine)
+    check_names(parser=parser, policy=policy, grammars=grammars)
     if progress is None:
         progress = sys.stderr.isatty()
     options = LabelOptions(
@@ -139,10 +128,36 @@ def label_cmd(
             escape_formulas=escape_formulas,
         )
         click.echo(f"labeled {n} reports → {output}", err=True)
+        _end(FailureTally.of_file(output, fmt), allow_failures)
         return
     columns = output_columns(options.scheme, keep_text=keep_text, explain=explain)
+    tally = FailureTally()
     rows = _labeled_rows(records, options, engine=engine, jobs=jobs, shard_size=shard_size, scheduler=scheduler, progress=progress)
-    write_rows(rows, sys.stdout, fmt=fmt, columns=columns, escape_formulas=escape_formulas)
+    write_rows(tally.counted(rows), sys.stdout, fmt=fmt, columns=columns, escape_formulas=escape_formulas)
+    _end(tally, allow_failures)
+
+
+def _end(tally: FailureTally, allow_failures: bool) -> None:
+    """The summary of the failed reports on stderr, and exit status 1 unless they are allowed."""
+    if not tally.failed:
+        return
+    click.echo(tally.summary(allowed=allow_failures), err=True)
+    if not allow_failures:
+        sys.stdout.flush()
+        sys.exit(1)
+
+
+def check_names(*, parser: str, policy: str, grammars: tuple[str, ...] = ()) -> None:
+    """Fail at once (X701) on an unknown parser, policy or rule pack name — before any input is
+    read or worker started. Rule files are checked where they are loaded (located errors)."""
+    from ..registry import grammars as packs
+    from ..registry import parsers, policies
+
+    parsers.target(parser)
+    policies.target(policy)
+    for g in grammars:
+        if not (os.sep in g or g.endswith((".yaml", ".yml")) or g.startswith("grammars/") or os.path.exists(g)):
+            packs.target(g)
 
 
 def _check_usage(input: str, output: str | None, *, resume: bool, scheduler: str | None, engine: str) -> None:
@@ -162,6 +177,9 @@ def _read_records(input: str, **reader_options: Any) -> list[tuple[Any, str | No
         if rec.error is not None:
             click.echo(f"report {rec.id}: {rec.error}", err=True)
         records.append((rec.id, rec.text, rec.error))
+    if not records or (input == "-" and not str(records[0][1]).strip()):
+        where = "stdin is empty" if input == "-" else f"{input} holds no reports"
+        raise InputError(f"{where}: nothing to label; check the input (and --column)", code="I250")
     return records
 
 

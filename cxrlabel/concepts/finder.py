@@ -309,13 +309,12 @@ class ConceptFinder:
             resolved = [h for h in resolved if not self._is_generic(words, h.start)]
         for h in resolved:
             a, b = stoks[h.start].start, stoks[h.end - 1].end
-            lo = a - sentence.start
             rule = asserted.get(h.entry.cui)
             out.append(
                 Mention(
                     finding=h.entry.finding,
                     cui=h.entry.cui,
-                    text=sentence.text[lo : lo + (b - a)],
+                    text=sentence.text[sentence.local(a) : sentence.local(b, end=True)],
                     start=a,
                     end=b,
                     sentence=sentence.index,

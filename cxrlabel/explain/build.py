@@ -123,7 +123,7 @@ def explain_result(result: ReportLabels, labeler: Labeler) -> Explanation:
         rules={f: result.rule_ids(f) for f in result if result[f] is not None},
         normal=result.normal,
         policy=result.policy,
-        failures=tuple(result.failures),
+        failures=tuple(result.failures) or (((0, len(result.text), result.error),) if result.failed else ()),
     )
 
 

@@ -103,7 +103,10 @@ def render_text(expl: Explanation, *, color: bool = False) -> str:
     for s in expl.sentences:
         lines += _sentence_lines(s, color)
     for a, b, err in expl.failures:
-        lines.append(f"unparsed sentence {a}-{b}: {err}")
+        lines.append(f"failed at chars {a}-{b}: {err}")
+    if expl.failures:  # a failed report is given no label (ReportLabels.failed)
+        lines += [_style("labels:", color, bold=True) + " none: the report failed, so no finding is labeled", f"normal: no   (policy {expl.policy})"]
+        return "\n".join(lines) + "\n"
     lines.append(_style("labels:", color, bold=True))
     mentioned = [f for f in expl.labels if expl.labels.get(f) is not None]
     for f in mentioned:

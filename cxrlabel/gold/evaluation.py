@@ -180,6 +180,7 @@ def _label_all(labeler: Any, texts: Sequence[str], ids: Sequence[str], progress:
             one_by_one(lo, hi)
         bar.update(hi - lo)
     bar.close()
+    failures += [(ids[i], r.error) for i, r in enumerate(results) if getattr(r, "failed", False)]  # no labels
     return results, failures
 
 
