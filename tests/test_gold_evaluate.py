@@ -155,7 +155,7 @@ def test_label_many_is_used_in_batches_when_the_labeler_has_it():
     assert res.to_dict() == evaluate(small_gold(), KeywordLabeler()).to_dict()
 
 
-def test_a_report_the_labeler_rejects_is_recorded_and_counts_as_nothing_found():
+def test_a_report_the_labeler_rejects_is_recorded_and_left_out_of_the_scores():
     gold = small_gold()
     texts = list(gold.texts)
     texts[1] = "   "
@@ -163,7 +163,11 @@ def test_a_report_the_labeler_rejects_is_recorded_and_counts_as_nothing_found():
     res = evaluate(broken, KeywordLabeler())
     assert [rid for rid, _ in res.failures] == ["r2"]
     assert "I201" in res.failures[0][1]
-    assert res.per_finding["Effusion"].fn == 1
+    # it has no labels to score: never "nothing found"; the other four are scored
+    whole = evaluate(gold, KeywordLabeler())
+    assert res.n_reports == 5 and "r2" not in res.predictions.index
+    assert res.per_finding["Effusion"].fn == 0 and whole.per_finding["Effusion"].support == res.per_finding["Effusion"].support + 1
+    assert "1 of 5 reports could not be labeled (I201: 1) and are left out of the scores" in format_result(res)
 
 
 def test_three_way_scores_appear_only_when_the_gold_has_uncertain_labels():
@@ -240,7 +244,10 @@ def test_openi_test_split_scores_771_reports_and_leaves_hernia_out():
     assert res.n_reports == 771
     assert len(res.averaged) == 13 and "Hernia" not in res.averaged
     gold = load_gold("openi", reports=require_data("openi/NLMCXR_reports.tgz")).split("test")
+    failed = [rid for rid, _ in res.failures]  # reports without text: left out of the scores
+    scored = gold.labels.drop(index=failed)
+    assert len(failed) == 4 and all(not gold.texts[gold.ids.index(rid)].strip() for rid in failed)
     for f in res.averaged:
-        assert res.per_finding[f].support == int(gold.labels[f].sum())
-    assert res.normal.support == int(gold.labels["normal"].sum())
+        assert res.per_finding[f].support == int(scored[f].sum())
+    assert res.normal.support == int(scored["normal"].sum())
     assert "Hernia" in res.notes

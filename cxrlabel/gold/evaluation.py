@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -277,6 +277,8 @@ def evaluate(
         labeler = Labeler(scheme=scheme)
     reports, failures = _label_all(labeler, gs.texts, gs.ids, progress, batch_size)
     findings = _scored_findings(gs, sch)
+    n_reports = len(gs)
+    gs, reports = _without_failures(gs, reports, {rid for rid, _ in failures})
     rows = [
         label_codes(r, findings) if r is not None else dict.fromkeys(findings, math.nan) for r in reports
     ]
@@ -294,7 +296,7 @@ def evaluate(
         gold=gs.name,
         split=split,
         uncertain_as=uncertain_as,
-        n_reports=len(gs),
+        n_reports=n_reports,
         findings=findings,
         averaged=averaged,
         per_finding=per,
@@ -309,6 +311,18 @@ def evaluate(
         normal_name=sch.normal.column,
         scheme=sch.id,
     )
+
+
+def _without_failures(gs: GoldSet, reports: list[Any], failed: set[str]) -> tuple[GoldSet, list[Any]]:
+    """The gold and the results without the reports that could not be labeled: a failed report
+    has no labels to score (it is never "nothing found"); :attr:`EvalResult.failures` lists them
+    and the scores are over the rest."""
+    if not failed:
+        return gs, reports
+    keep = [i for i, rid in enumerate(gs.ids) if rid not in failed]
+    ids = tuple(gs.ids[i] for i in keep)
+    kept = replace(gs, ids=ids, texts=tuple(gs.texts[i] for i in keep), labels=gs.labels.loc[list(ids)])
+    return kept, [reports[i] for i in keep]
 
 
 def _scored_findings(gs: GoldSet, scheme: Scheme) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ its errors (every false positive and false negative) for error analysis."""
 from __future__ import annotations
 
 import csv
+from collections import Counter
 import io
 import json
 import os
@@ -48,7 +49,10 @@ def format_table(res: EvalResult) -> str:
         mark = "* " if key in left_out else ""
         out.append(f"{mark}{note}")
     if res.failures:
-        out.append(f"{len(res.failures)} reports could not be labeled and count as nothing found")
+        kinds = Counter(err.partition("]")[0].removeprefix("error[") if err.startswith("error[") else "other" for _, err in res.failures)
+        out.append(f"{len(res.failures)} of {res.n_reports} reports could not be labeled ("
+                   + ", ".join(f"{k}: {n}" for k, n in sorted(kinds.items()))
+                   + ") and are left out of the scores; the other reports are scored")
     return "\n".join(out) + "\n"
 
 
