@@ -81,6 +81,10 @@ class SentenceMemo:
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
 
+    def seed(self, key: MemoKey, entry: Entry) -> None:
+        """Keep an entry judged elsewhere (by another batch worker): in memory only."""
+        SentenceMemo.put(self, key, entry)
+
     def clear(self) -> None:
         with self._lock:
             self._data.clear()

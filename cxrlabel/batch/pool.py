@@ -16,6 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from ..errors import InputError
+from .dedup import Entries, deduped_chunks, judge_texts, seed
 from .options import LabelOptions, build_labeler, with_cache
 from .rows import Record, label_records
 from .spawn import GUARD_HINT, check_main_guard
@@ -28,6 +29,7 @@ __all__ = [
     "THREAD_VARS",
     "chunked",
     "init_worker",
+    "judge_in_worker",
     "label_in_worker",
     "peak_rss",
     "progress_bar",
@@ -84,11 +86,19 @@ def init_worker(options: LabelOptions, labeler: Labeler | None = None, checked: 
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def label_in_worker(index: int, records: Sequence[Record]) -> tuple[int, Rows, int]:
-    """A pool task: ``(index, rows, this worker's peak RSS)`` for one chunk (after :func:`init_worker`)."""
+def label_in_worker(index: int, records: Sequence[Record], entries: Entries | None = None) -> tuple[int, Rows, int]:
+    """A pool task: ``(index, rows, this worker's peak RSS)`` for one chunk (after :func:`init_worker`);
+    ``entries``: memo entries of its sentences, judged by some worker (:mod:`cxrlabel.batch.dedup`)."""
     opts: LabelOptions = _WORKER["options"]
+    if entries:
+        seed(_WORKER["labeler"], entries)
     rows = label_records(_WORKER["labeler"], records, batch_size=opts.batch_size, explain=opts.explain)
     return index, rows, peak_rss()
+
+
+def judge_in_worker(texts: list[str]) -> tuple[list[str | None], int]:
+    """A pool task: the encoded memo entries of distinct sentence texts (:func:`cxrlabel.batch.dedup.judge_texts`)."""
+    return judge_texts(_WORKER["labeler"], texts), peak_rss()
 
 
 def peak_rss() -> int:
@@ -149,7 +159,7 @@ def _run_pool(
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker, initargs=initargs)
         try:
             pending: set[Any] = set()
-            it = iter(chunks)
+            it = deduped_chunks(chunks, lambda texts: pool.submit(judge_in_worker, texts), jobs, _result, on_peak)
             done_feeding = False
             while True:
                 while not done_feeding and len(pending) < 2 * jobs:
@@ -182,16 +192,17 @@ def _broken(exc: BaseException) -> InputError:
     )
 
 
-def _submit(pool: ProcessPoolExecutor, chunk: Chunk) -> Any:
+def _submit(pool: ProcessPoolExecutor, item: tuple[Chunk, Entries]) -> Any:
     from concurrent.futures.process import BrokenProcessPool
 
+    (index, records), entries = item
     try:
-        return pool.submit(label_in_worker, chunk[0], chunk[1])
+        return pool.submit(label_in_worker, index, records, entries)
     except BrokenProcessPool as exc:
         raise _broken(exc) from exc
 
 
-def _result(fut: Any) -> tuple[int, Rows, int]:
+def _result(fut: Any) -> Any:
     from concurrent.futures.process import BrokenProcessPool
 
     try:
