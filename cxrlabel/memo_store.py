@@ -156,9 +156,12 @@ class PersistentMemo(SentenceMemo):
         with self._io_lock:
             return int(self._conn().execute("SELECT COUNT(*) FROM memo").fetchone()[0])
 
-    def clear(self) -> None:
-        """Forget every entry, in memory and in the file."""
+    def clear(self) -> int:  # type: ignore[override]
+        """Forget every entry, in memory and in the file; returns how many the file held."""
         super().clear()
         with self._io_lock:
             self._pending = {}
-            self._conn().execute("DELETE FROM memo")
+            conn = self._conn()
+            n = int(conn.execute("SELECT COUNT(*) FROM memo").fetchone()[0])
+            conn.execute("DELETE FROM memo")
+        return n

@@ -135,3 +135,16 @@ def test_an_entry_survives_encoding(parser):
     sent = doc.sentences[0]
     entry = relative([m for m in doc.mentions if m.sentence == sent.index], sent)
     assert entry and decode_entry(encode_entry(entry)) == entry
+
+
+def test_cache_clear_also_forgets_the_sentence_decisions(parser, tmp_path):
+    from click.testing import CliRunner
+
+    from cxrlabel.cli import main
+    from cxrlabel.labeler import Labeler
+
+    path = tmp_path / "parses.sqlite"
+    _rows(Labeler(parser=parser, memo=PersistentMemo(path), self_check=False), ["No pneumothorax. Mild cardiomegaly."])
+    out = CliRunner().invoke(main, ["cache", "clear", "--cache", str(path)])
+    assert out.exit_code == 0 and "2 sentence decisions" in out.output, out.output
+    assert PersistentMemo(path).stored() == 0
