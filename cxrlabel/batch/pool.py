@@ -158,6 +158,8 @@ def _run_pool(
         initargs = (options, labeler, checked_fingerprints())
         pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker, initargs=initargs)
         try:
+            for _ in range(jobs):  # start every worker now, while this process splits the reports
+                pool.submit(os.getpid)
             pending: set[Any] = set()
             it = deduped_chunks(chunks, lambda texts: pool.submit(judge_in_worker, texts), jobs, _result, on_peak)
             done_feeding = False
