@@ -65,6 +65,35 @@ def test_each_distinct_sentence_is_judged_once_and_chunks_are_labeled_without_pa
     assert rows == label_records(fresh, records)
 
 
+def test_this_process_takes_the_pieces_no_worker_started_and_nothing_is_judged_twice(parser):
+    import threading
+
+    from cxrlabel.labeler import Labeler
+
+    worker, here = _labeler(parser), _labeler(parser)
+    records = [(f"r{k}", t) for k, t in enumerate(REPORTS * 4 + [f"No pneumothorax. Nodule number {k}." for k in range(200)])]
+    busy = threading.Event()
+
+    def local(texts):
+        busy.set()  # the "worker" may start once this process has taken its first piece
+        return judge_texts(here, texts), 0
+
+    with ThreadPoolExecutor(1) as ex:
+        ex.submit(busy.wait)
+        planned = list(deduped_chunks(chunked(records, 8), lambda texts: ex.submit(lambda: (judge_texts(worker, texts), 0)),
+                                      jobs=2, local=local))
+    distinct = {t for _, text in records for t in sentence_texts(text)}
+    both = worker.parser.texts + here.parser.texts
+    assert here.parser.texts and sorted(both) == sorted(distinct)  # each once, shared between the two
+    fresh = Labeler(parser=parser, memo=False, self_check=False)
+    labeling = _labeler(parser)
+    rows = []
+    for (_, recs), entries in planned:
+        seed(labeling, entries)
+        rows += label_records(labeling, recs)
+    assert labeling.parser.texts == [] and rows == label_records(fresh, records)
+
+
 def test_a_sentence_the_parser_fails_on_has_no_entry_and_its_report_keeps_the_error(parser):
     class Failing(CountingParser):
         def parse(self, texts):

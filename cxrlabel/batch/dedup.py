@@ -115,17 +115,31 @@ def _windows(chunks: Iterable[Chunk], size: int) -> Iterator[list[Chunk]]:
         yield window
 
 
+def _take_back(
+    futures: list[tuple[list[str], Future[Any]]], local: Callable[[list[str]], tuple[list[str | None], int]] | None
+) -> Iterator[tuple[list[str], list[str | None]]]:
+    """Judge here, last first, the pieces that no worker has started (their futures cancelled)."""
+    if local is None:
+        return
+    for texts, fut in reversed(futures):
+        if not fut.cancel():
+            return
+        yield texts, local(texts)[0]
+
+
 def deduped_chunks(
     chunks: Iterable[Chunk],
     judge: Callable[[list[str]], Future[Any]],
     jobs: int,
     collect: Callable[[Future[Any]], Any] = Future.result,
     on_peak: Callable[[int], None] | None = None,
+    local: Callable[[list[str]], tuple[list[str | None], int]] | None = None,
 ) -> Iterator[tuple[Chunk, Entries]]:
     """``chunks``, each with the entries of its sentences. ``judge(texts)`` submits
     :func:`judge_texts` for ``texts`` to a worker; ``collect(future)`` gives its
-    ``(entries, peak RSS)``. Each distinct sentence text is judged once per run (while the
-    parent keeps it)."""
+    ``(entries, peak RSS)``. ``local(texts)``, when given, judges in this process: it takes the
+    pieces no worker has started yet, last first. Each distinct sentence text is judged once
+    per run (while the parent keeps it)."""
     known: dict[str, str | None] = {}
     for window in _windows(chunks, WINDOW):
         per_chunk = [[t for _, text in records for t in sentence_texts(text)] for _, records in window]
@@ -135,10 +149,13 @@ def deduped_chunks(
             new = list(dict.fromkeys(t for texts in per_chunk for t in texts))
         step = max(32, min(PIECE, math.ceil(len(new) / (4 * jobs)))) if new else 1
         futures = [(new[a : a + step], judge(new[a : a + step])) for a in range(0, len(new), step)]
-        for texts, fut in futures:
-            values, rss = collect(fut)
-            if on_peak:
-                on_peak(rss)
+        for texts, values in _take_back(futures, local):
             known.update(zip(texts, values))
+        for texts, fut in futures:
+            if not fut.cancelled():
+                values, rss = collect(fut)
+                if on_peak:
+                    on_peak(rss)
+                known.update(zip(texts, values))
         for chunk, texts in zip(window, per_chunk):
             yield chunk, {t: v for t in texts if (v := known.get(t)) is not None}

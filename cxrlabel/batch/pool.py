@@ -144,45 +144,103 @@ def _run_here(chunks: Iterable[Chunk], options: LabelOptions, labeler: Labeler |
         on_peak(peak_rss())
 
 
+class _Here:
+    """This process as one of the jobs: its labeler is built on first use (while the workers
+    load theirs), then it judges sentence pieces and labels chunks like a worker."""
+
+    def __init__(self, options: LabelOptions, labeler: Labeler | None) -> None:
+        self.options, self.given, self.lab = options, labeler, None
+        self.used = False
+
+    def _labeler(self) -> Labeler:
+        if self.lab is None:
+            self.lab = with_cache(self.given, self.options.cache) if self.given is not None else build_labeler(self.options)
+            self.lab.ensure_checked()
+        self.used = True
+        return self.lab
+
+    def _batch_gc(self, fn: Callable[[], T]) -> T:
+        old = gc.get_threshold()
+        gc.set_threshold(*GC_THRESHOLDS)
+        try:
+            return fn()
+        finally:
+            gc.set_threshold(*old)
+
+    def judge(self, texts: list[str]) -> tuple[list[str | None], int]:
+        return self._batch_gc(lambda: judge_texts(self._labeler(), texts)), peak_rss()
+
+    def label(self, item: tuple[Chunk, Entries]) -> tuple[int, Rows]:
+        (index, records), entries = item
+        lab = self._labeler()
+        seed(lab, entries)
+        opts = self.options
+        return index, self._batch_gc(lambda: label_records(lab, records, batch_size=opts.batch_size, explain=opts.explain))
+
+
 def _run_pool(
     chunks: Iterable[Chunk], options: LabelOptions, jobs: int, labeler: Labeler | None, on_peak: Callable[[int], None] | None
 ) -> Iterator[tuple[int, Rows]]:
+    """``jobs - 1`` spawned workers and this process (:class:`_Here`) share the work: each
+    distinct sentence is judged once (:func:`cxrlabel.batch.dedup.deduped_chunks`), then the
+    chunks are labeled from those entries."""
     import multiprocessing
 
     from ..labeler import checked_fingerprints
 
     check_main_guard()
+    workers = jobs - 1
     old = single_thread_env()  # inherited by the spawned workers before they import anything
     try:
         ctx = multiprocessing.get_context("spawn")
         initargs = (options, labeler, checked_fingerprints())
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker, initargs=initargs)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=initargs)
         try:
-            for _ in range(jobs):  # start every worker now, while this process splits the reports
+            for _ in range(workers):  # start every worker now, while this process splits the reports
                 pool.submit(os.getpid)
-            pending: set[Any] = set()
-            it = deduped_chunks(chunks, lambda texts: pool.submit(judge_in_worker, texts), jobs, _result, on_peak)
-            done_feeding = False
-            while True:
-                while not done_feeding and len(pending) < 2 * jobs:
-                    nxt = next(it, None)
-                    if nxt is None:
-                        done_feeding = True
-                        break
-                    pending.add(_submit(pool, nxt))
-                if not pending:
-                    break
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    index, rows, rss = _result(fut)
-                    if on_peak:
-                        on_peak(rss)
-                    yield index, rows
+            here = _Here(options, labeler)
+            submit = lambda texts: pool.submit(judge_in_worker, texts)  # noqa: E731
+            it = deduped_chunks(chunks, submit, jobs, _result, on_peak, local=here.judge)
+            yield from _feed(pool, it, workers, here, on_peak)
+            if on_peak and here.used:
+                on_peak(peak_rss())
         finally:
             # on an error or Ctrl-C, do not start the chunks still queued
             pool.shutdown(wait=True, cancel_futures=True)
     finally:
         restore_env(old)
+
+
+def _feed(
+    pool: ProcessPoolExecutor, it: Iterator[tuple[Chunk, Entries]], workers: int, here: _Here, on_peak: Callable[[int], None] | None
+) -> Iterator[tuple[int, Rows]]:
+    """Keep each worker two chunks ahead, label the next chunk here meanwhile, and yield every
+    chunk's rows as it is done."""
+    pending: set[Any] = set()
+    done_feeding = False
+    while True:
+        while not done_feeding and len(pending) < 2 * workers:
+            nxt = next(it, None)
+            if nxt is None:
+                done_feeding = True
+                break
+            pending.add(_submit(pool, nxt))
+        if not done_feeding:
+            nxt = next(it, None)
+            if nxt is None:
+                done_feeding = True
+            else:
+                yield here.label(nxt)
+        if not pending:
+            if done_feeding:
+                break
+            continue
+        finished, pending = wait(pending, timeout=None if done_feeding else 0, return_when=FIRST_COMPLETED)
+        for fut in finished:
+            index, rows, rss = _result(fut)
+            if on_peak:
+                on_peak(rss)
+            yield index, rows
 
 
 def _broken(exc: BaseException) -> InputError:
