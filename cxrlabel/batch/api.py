@@ -87,7 +87,7 @@ def label_many(
     index). Columns of the result: the id column (the one used, or ``id``), the 14 findings
     and ``No Finding`` (1.0 / 0.0 / -1.0 / NaN), ``explain`` when asked, and ``error`` (NaN, or why that report could not be labeled).
 
-    ``jobs``: worker processes (spawn). ``cache``: the parse cache — ``DEFAULT`` (the user
+    ``jobs``: processes labeling (this one and ``jobs - 1`` spawned workers). ``cache``: the parse cache — ``DEFAULT`` (the user
     cache dir, or ``$CXRLABEL_CACHE_DIR``), a path, or ``None`` for none. ``labeler``: a
     ready :class:`~cxrlabel.labeler.Labeler` to use with ``jobs=1``; with ``jobs > 1`` each
     worker builds its own from ``parser``/``parser_options``/``grammars``/``policy``.

@@ -1,10 +1,12 @@
-"""The local engine: label chunks of records in this process (``jobs=1``) or in a pool of
-spawned worker processes, each with one labeler and one thread.
+"""The local engine: label chunks of records in this process (``jobs=1``) or in this process
+and a pool of ``jobs - 1`` spawned worker processes, each with one labeler and one thread.
 
 ``jobs>1`` uses the **spawn** start method (no forked copies of a half-initialised
 spaCy/torch state). Each worker builds its :class:`~cxrlabel.labeler.Labeler` once, in the
-pool initializer (self-check included), with torch/BLAS/OpenMP threads set to 1 — N workers
-on N cores, no oversubscription.
+pool initializer (self-check included), with torch/BLAS/OpenMP threads set to 1 — N jobs
+on N cores, no oversubscription. Each distinct sentence is judged once per run
+(:mod:`cxrlabel.batch.dedup`); this process builds its own labeler while the workers load
+theirs and takes its share of both the judging and the labeling.
 """
 
 from __future__ import annotations
