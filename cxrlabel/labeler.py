@@ -244,8 +244,12 @@ class Labeler:
         if reuse and self.memo is not None:
             memo, fp = self.memo, self.fingerprint
             skip = lambda text: memo.get(SentenceMemo.key(fp, text)) is not None  # noqa: E731
-        for doc in parse_reports(texts, self.parser, batch_size=batch_size, skip=skip):
-            yield self._label_document(doc)
+        try:
+            for doc in parse_reports(texts, self.parser, batch_size=batch_size, skip=skip):
+                yield self._label_document(doc)
+        finally:
+            if self.memo is not None:
+                self.memo.flush()  # a persisted memo stores what this stream judged
 
     # -- self-check ----------------------------------------------------------------------
     def self_check(self) -> None:

@@ -12,7 +12,9 @@ rule ids; :func:`placed` shifts them back into a report. ``explain`` never reads
 recomputes the decision with its full trace.
 
 The memo is an in-process LRU (:class:`SentenceMemo`, one shared by default: see
-:func:`default_memo`); it holds no parse, so an entry is a few hundred bytes.
+:func:`default_memo`); it holds no parse, so an entry is a few hundred bytes. With a parse
+cache, batch labeling uses :class:`cxrlabel.memo_store.PersistentMemo`, the same LRU backed by
+a table of the cache file.
 """
 
 from __future__ import annotations
@@ -86,9 +88,16 @@ class SentenceMemo:
             while len(self._data) > self.maxsize:
                 self._data.popitem(last=False)
 
+    def seed(self, key: MemoKey, entry: Entry) -> None:
+        """Keep an entry judged elsewhere (by another batch worker): in memory only."""
+        SentenceMemo.put(self, key, entry)
+
     def clear(self) -> None:
         with self._lock:
             self._data.clear()
+
+    def flush(self) -> None:
+        """Store buffered entries (nothing to do in memory; see :mod:`cxrlabel.memo_store`)."""
 
     def __len__(self) -> int:
         return len(self._data)

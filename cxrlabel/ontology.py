@@ -228,7 +228,7 @@ def read_ontology_file(directory: Path, name: str) -> tuple[dict[str, Any], byte
     except OSError as err:
         raise OntologyError(f"cannot read ontology file {path}: {err}; pass the folder that holds {', '.join(_FILES)}", code="O401") from err
     try:
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when there
     except yaml.YAMLError as err:
         raise OntologyError(f"{path}: not valid YAML: {err}", code="O402") from err
     if not isinstance(data, dict) or "version" not in data:

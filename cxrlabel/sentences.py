@@ -25,12 +25,39 @@ ordinary words here.
 from __future__ import annotations
 
 import re
+import sys
 from functools import lru_cache
-from typing import Iterator
+from typing import Any, Iterator
 
-from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
 
-__all__ = ["ABBREVIATIONS", "sentence_spans", "split_sentences", "tokenizer"]
+def import_punkt() -> Any:
+    """``nltk.tokenize.punkt``, imported without scipy.
+
+    ``import nltk`` imports ``nltk.collocations`` → ``nltk.metrics`` → ``scipy.stats``, about
+    1.5 s of a labeler's start, for statistics Punkt never uses (nltk imports scipy in
+    ``try``/``except ImportError``). So while nltk is first imported, ``sys.modules["scipy"]``
+    is set to ``None`` and removed right after: a later ``import scipy`` loads it normally
+    (only nltk's own fisher-exact/betai helpers stay without it). Skipped when nltk or scipy
+    is already imported.
+    """
+    if "nltk" in sys.modules or "scipy" in sys.modules:
+        import nltk.tokenize.punkt as punkt
+
+        return punkt
+    sys.modules["scipy"] = None  # type: ignore[assignment]
+    try:
+        import nltk.tokenize.punkt as punkt
+    finally:
+        if "scipy" in sys.modules and sys.modules["scipy"] is None:
+            del sys.modules["scipy"]
+    return punkt
+
+
+_punkt = import_punkt()
+PunktParameters = _punkt.PunktParameters
+PunktSentenceTokenizer = _punkt.PunktSentenceTokenizer
+
+__all__ = ["ABBREVIATIONS", "import_punkt", "sentence_spans", "split_sentences", "tokenizer"]
 
 #: Lower-case abbreviation types (without the final period) that do not end a sentence.
 ABBREVIATIONS: frozenset[str] = frozenset(

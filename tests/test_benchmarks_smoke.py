@@ -20,8 +20,10 @@ EXPECTED = {
     "bench_concepts.py": ("build_index (cold cache)", "ConceptFinder load", "find threshold=0.9", "find threshold=None"),
     "bench_matcher.py": ("Matcher.match (gated, all stages)", "plain anchored VF2", "random 25-token trees"),
     "bench_accuracy.py": ("chexpert", "micro F1"),
+    "bench_startup.py": ("label() cold in a fresh interpreter:", "worker ready", "label_many n=8 jobs=2, cold, end to end:",
+                         "jobs=2 is"),
 }
-NEEDS_OPENI = {"bench_batch.py", "bench_parse.py", "bench_concepts.py", "bench_accuracy.py"}
+NEEDS_OPENI = {"bench_batch.py", "bench_parse.py", "bench_concepts.py", "bench_accuracy.py", "bench_startup.py"}
 
 
 def test_every_benchmark_script_has_a_smoke_test():

@@ -185,3 +185,11 @@ def test_rule_examples_written_in_base_names_are_read_in_the_schemes_names():
     results = run_examples(rules, cxrlabel.Labeler(scheme="chexpert"))
     assert results and all("Pleural Effusion" in r.expected for r in results if "Effusion" not in r.expected)
     assert all(r.passed for r in results)
+
+
+def test_two_jobs_label_in_the_scheme_and_keep_the_text_as_one_job_does():
+    texts = ["No pneumothorax.", "Cardiomegaly. Right PICC line in place.", "Possible small left effusion."] * 3
+    one = cxrlabel.label_many(texts, scheme="chexpert", keep_text=True, progress=False, cache=None)
+    two = cxrlabel.label_many(texts, scheme="chexpert", keep_text=True, progress=False, cache=None, jobs=2, chunk_size=2)
+    assert list(two.columns) == list(one.columns) == ["id", "Reports", *CHEXPERT_COLUMNS, "error"]
+    assert two.equals(one)

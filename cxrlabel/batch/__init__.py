@@ -9,9 +9,10 @@ How the work runs:
   sentences of many reports stream through one ``nlp.pipe`` call
   (:func:`~cxrlabel.batch.rows.label_records`);
 - :func:`~cxrlabel.batch.engines.run_on_engine` sends the chunks to an engine: ``local``
-  (:func:`~cxrlabel.batch.pool.run_chunks`) labels in this process with ``jobs=1`` and in a
-  process pool with the **spawn** start method with ``jobs>1``, one labeler and one thread per
-  worker; ``dask`` (:mod:`cxrlabel.batch.dask`, the ``[dask]`` extra) on a Dask cluster;
+  (:func:`~cxrlabel.batch.pool.run_chunks`) labels in this process with ``jobs=1`` and in
+  this process plus a pool of ``jobs - 1`` workers (**spawn** start method) with ``jobs>1``,
+  one labeler and one thread per process, each distinct sentence judged once per run
+  (:mod:`~cxrlabel.batch.dedup`); ``dask`` (:mod:`cxrlabel.batch.dask`, the ``[dask]`` extra) on a Dask cluster;
 - parses go through a :class:`~cxrlabel.cache.CachedParser` (on by default; ``cache=None``
   turns it off), so re-labeling after a rule or ontology change only re-runs the rules;
 - a report that raises is recorded with its error and the job goes on;

@@ -98,7 +98,7 @@ def label_many(
     value) has every label and ``No Finding`` NaN, never a label; their number is logged
     (logger ``cxrlabel``). A broken parse cache raises :class:`~cxrlabel.errors.CacheError`.
 
-    ``jobs``: worker processes (spawn). ``cache``: the parse cache — ``DEFAULT`` (the user
+    ``jobs``: processes labeling (this one and ``jobs - 1`` spawned workers). ``cache``: the parse cache — ``DEFAULT`` (the user
     cache dir, or ``$CXRLABEL_CACHE_DIR``), a path, or ``None`` for none. ``labeler``: a
     ready :class:`~cxrlabel.labeler.Labeler` to use with ``jobs=1``; with ``jobs > 1`` each
     worker builds its own from ``parser``/``parser_options``/``grammars``/``policy``.

@@ -72,17 +72,25 @@ def build_labeler(options: LabelOptions) -> Labeler:
     from ..parsers.base import get_parser
 
     parser: Any = get_parser(options.parser, **options.parser_options)
+    memo: Any = None
     if options.cache:
         from ..cache import CachedParser
+        from ..memo_store import PersistentMemo
 
         parser = CachedParser(parser, options.cache)
-    return Labeler(parser=parser, grammars=list(options.grammars) or None, replace_grammars=options.replace_grammars,
-                   policy=options.policy, scheme=options.scheme)
+        memo = PersistentMemo(options.cache)  # the decision memo, beside the parses
+    return Labeler(
+        parser=parser, grammars=list(options.grammars) or None, replace_grammars=options.replace_grammars,
+        policy=options.policy, memo=memo, scheme=options.scheme,
+    )
 
 
 def with_cache(labeler: Labeler, cache: str | None) -> Labeler:
-    """``labeler`` itself, or a shallow copy whose parser goes through the parse cache."""
+    """``labeler`` itself, or a shallow copy whose parser goes through the parse cache (and
+    whose decision memo, when it is the process-wide one, is persisted beside it)."""
     from ..cache import CachedParser
+    from ..memo import default_memo
+    from ..memo_store import PersistentMemo
 
     if not cache or isinstance(labeler.parser, CachedParser):
         return labeler
@@ -90,4 +98,6 @@ def with_cache(labeler: Labeler, cache: str | None) -> Labeler:
 
     out = copy.copy(labeler)
     out.parser = CachedParser(labeler.parser, cache)
+    if labeler.memo is default_memo():
+        out.memo = PersistentMemo(cache)
     return out

@@ -1,10 +1,12 @@
-"""The local engine: label chunks of records in this process (``jobs=1``) or in a pool of
-spawned worker processes, each with one labeler and one thread.
+"""The local engine: label chunks of records in this process (``jobs=1``) or in this process
+and a pool of ``jobs - 1`` spawned worker processes, each with one labeler and one thread.
 
 ``jobs>1`` uses the **spawn** start method (no forked copies of a half-initialised
 spaCy/torch state). Each worker builds its :class:`~cxrlabel.labeler.Labeler` once, in the
-pool initializer (self-check included), with torch/BLAS/OpenMP threads set to 1 — N workers
-on N cores, no oversubscription.
+pool initializer (self-check included), with torch/BLAS/OpenMP threads set to 1 — N jobs
+on N cores, no oversubscription. Each distinct sentence is judged once per run
+(:mod:`cxrlabel.batch.dedup`); this process builds its own labeler while the workers load
+theirs and takes its share of both the judging and the labeling.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from ..errors import InputError
+from .dedup import Entries, deduped_chunks, judge_texts, seed
 from .options import LabelOptions, build_labeler, with_cache
 from .rows import Record, label_records
 from .spawn import GUARD_HINT, check_main_guard
@@ -28,6 +31,7 @@ __all__ = [
     "THREAD_VARS",
     "chunked",
     "init_worker",
+    "judge_in_worker",
     "label_in_worker",
     "peak_rss",
     "progress_bar",
@@ -84,11 +88,19 @@ def init_worker(options: LabelOptions, labeler: Labeler | None = None, checked: 
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def label_in_worker(index: int, records: Sequence[Record]) -> tuple[int, Rows, int]:
-    """A pool task: ``(index, rows, this worker's peak RSS)`` for one chunk (after :func:`init_worker`)."""
+def label_in_worker(index: int, records: Sequence[Record], entries: Entries | None = None) -> tuple[int, Rows, int]:
+    """A pool task: ``(index, rows, this worker's peak RSS)`` for one chunk (after :func:`init_worker`);
+    ``entries``: memo entries of its sentences, judged by some worker (:mod:`cxrlabel.batch.dedup`)."""
     opts: LabelOptions = _WORKER["options"]
+    if entries:
+        seed(_WORKER["labeler"], entries)
     rows = label_records(_WORKER["labeler"], records, batch_size=opts.batch_size, explain=opts.explain, keep_text=opts.keep_text)
     return index, rows, peak_rss()
+
+
+def judge_in_worker(texts: list[str]) -> tuple[list[str | None], int]:
+    """A pool task: the encoded memo entries of distinct sentence texts (:func:`cxrlabel.batch.dedup.judge_texts`)."""
+    return judge_texts(_WORKER["labeler"], texts), peak_rss()
 
 
 def peak_rss() -> int:
@@ -134,9 +146,47 @@ def _run_here(chunks: Iterable[Chunk], options: LabelOptions, labeler: Labeler |
         on_peak(peak_rss())
 
 
+class _Here:
+    """This process as one of the jobs: its labeler is built on first use (while the workers
+    load theirs), then it judges sentence pieces and labels chunks like a worker."""
+
+    def __init__(self, options: LabelOptions, labeler: Labeler | None) -> None:
+        self.options, self.given, self.lab = options, labeler, None
+        self.used = False
+
+    def _labeler(self) -> Labeler:
+        if self.lab is None:
+            self.lab = with_cache(self.given, self.options.cache) if self.given is not None else build_labeler(self.options)
+            self.lab.ensure_checked()
+        self.used = True
+        return self.lab
+
+    def _batch_gc(self, fn: Callable[[], T]) -> T:
+        old = gc.get_threshold()
+        gc.set_threshold(*GC_THRESHOLDS)
+        try:
+            return fn()
+        finally:
+            gc.set_threshold(*old)
+
+    def judge(self, texts: list[str]) -> tuple[list[str | None], int]:
+        return self._batch_gc(lambda: judge_texts(self._labeler(), texts)), peak_rss()
+
+    def label(self, item: tuple[Chunk, Entries]) -> tuple[int, Rows]:
+        (index, records), entries = item
+        lab = self._labeler()
+        seed(lab, entries)
+        opts = self.options
+        return index, self._batch_gc(lambda: label_records(lab, records, batch_size=opts.batch_size, explain=opts.explain,
+                                                         keep_text=opts.keep_text))
+
+
 def _run_pool(
     chunks: Iterable[Chunk], options: LabelOptions, jobs: int, labeler: Labeler | None, on_peak: Callable[[int], None] | None
 ) -> Iterator[tuple[int, Rows]]:
+    """``jobs - 1`` spawned workers and this process (:class:`_Here`) share the work: each
+    distinct sentence is judged once (:func:`cxrlabel.batch.dedup.deduped_chunks`), then the
+    chunks are labeled from those entries."""
     import multiprocessing
 
     from ..labeler import checked_fingerprints
@@ -146,35 +196,58 @@ def _run_pool(
         from ..cache import ParseCache
 
         ParseCache(options.cache).check()
+    workers = jobs - 1
     old = single_thread_env()  # inherited by the spawned workers before they import anything
     try:
         ctx = multiprocessing.get_context("spawn")
         initargs = (options, labeler, checked_fingerprints())
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=init_worker, initargs=initargs)
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=initargs)
         try:
-            pending: set[Any] = set()
-            it = iter(chunks)
-            done_feeding = False
-            while True:
-                while not done_feeding and len(pending) < 2 * jobs:
-                    nxt = next(it, None)
-                    if nxt is None:
-                        done_feeding = True
-                        break
-                    pending.add(_submit(pool, nxt))
-                if not pending:
-                    break
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    index, rows, rss = _result(fut)
-                    if on_peak:
-                        on_peak(rss)
-                    yield index, rows
+            for _ in range(workers):  # start every worker now, while this process splits the reports
+                pool.submit(os.getpid)
+            here = _Here(options, labeler)
+            submit = lambda texts: pool.submit(judge_in_worker, texts)  # noqa: E731
+            it = deduped_chunks(chunks, submit, jobs, _result, on_peak, local=here.judge)
+            yield from _feed(pool, it, workers, here, on_peak)
+            if on_peak and here.used:
+                on_peak(peak_rss())
         finally:
             # on an error or Ctrl-C, do not start the chunks still queued
             pool.shutdown(wait=True, cancel_futures=True)
     finally:
         restore_env(old)
+
+
+def _feed(
+    pool: ProcessPoolExecutor, it: Iterator[tuple[Chunk, Entries]], workers: int, here: _Here, on_peak: Callable[[int], None] | None
+) -> Iterator[tuple[int, Rows]]:
+    """Keep each worker two chunks ahead, label the next chunk here meanwhile, and yield every
+    chunk's rows as it is done."""
+    pending: set[Any] = set()
+    done_feeding = False
+    while True:
+        while not done_feeding and len(pending) < 2 * workers:
+            nxt = next(it, None)
+            if nxt is None:
+                done_feeding = True
+                break
+            pending.add(_submit(pool, nxt))
+        if not done_feeding:
+            nxt = next(it, None)
+            if nxt is None:
+                done_feeding = True
+            else:
+                yield here.label(nxt)
+        if not pending:
+            if done_feeding:
+                break
+            continue
+        finished, pending = wait(pending, timeout=None if done_feeding else 0, return_when=FIRST_COMPLETED)
+        for fut in finished:
+            index, rows, rss = _result(fut)
+            if on_peak:
+                on_peak(rss)
+            yield index, rows
 
 
 def _broken(exc: BaseException) -> InputError:
@@ -186,16 +259,17 @@ def _broken(exc: BaseException) -> InputError:
     )
 
 
-def _submit(pool: ProcessPoolExecutor, chunk: Chunk) -> Any:
+def _submit(pool: ProcessPoolExecutor, item: tuple[Chunk, Entries]) -> Any:
     from concurrent.futures.process import BrokenProcessPool
 
+    (index, records), entries = item
     try:
-        return pool.submit(label_in_worker, chunk[0], chunk[1])
+        return pool.submit(label_in_worker, index, records, entries)
     except BrokenProcessPool as exc:
         raise _broken(exc) from exc
 
 
-def _result(fut: Any) -> tuple[int, Rows, int]:
+def _result(fut: Any) -> Any:
     from concurrent.futures.process import BrokenProcessPool
 
     try:

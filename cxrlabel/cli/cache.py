@@ -37,9 +37,11 @@ def info_cmd(path: str | None, as_json: bool) -> None:
 @cache_group.command("clear")
 @_PATH
 def clear_cmd(path: str | None) -> None:
-    """Delete every cached parse."""
+    """Delete every cached parse (and every sentence decision kept beside them)."""
     from ..cache import ParseCache
+    from ..memo_store import PersistentMemo
 
     cache = ParseCache(path)
+    decisions = PersistentMemo(cache.path).clear() if cache.path.exists() else 0
     n = cache.clear()
-    click.echo(f"removed {n} cached parses from {cache.path}", err=True)
+    click.echo(f"removed {n} cached parses and {decisions} sentence decisions from {cache.path}", err=True)

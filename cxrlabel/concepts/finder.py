@@ -15,7 +15,7 @@ from typing import Iterable
 from ..errors import OntologyError
 from ..ontology import NORMAL, ConceptPattern, Entry, Ontology, load_ontology, normalize_phrase
 from ..types import OTHER, Label, Mention, Sentence
-from .index import build_index, stopwords
+from .index import SimstringReader, build_index, stopwords, trigram_jaccard
 
 __all__ = ["FUZZY_MAX_TOKENS", "ConceptFinder"]
 
@@ -94,9 +94,7 @@ class ConceptFinder:
         self._fuzzy_cache: dict[str, tuple[str, ...]] = {}
         self._ss = None
         if threshold is not None:
-            from quickumls.toolbox import SimstringDBReader
-
-            self._ss = SimstringDBReader(str(self.index_dir / "umls-simstring.db"), "jaccard", threshold)
+            self._ss = SimstringReader(self.index_dir / "umls-simstring.db", "jaccard", threshold)
 
     # -- helpers
     def _tokens(self, sentence: Sentence) -> list[tuple]:
@@ -188,8 +186,6 @@ class ConceptFinder:
         return start, end, frozenset(g for g in gaps if start <= g < end)
 
     def _fuzzy(self, toks: list[tuple], hits: list[_Hit]) -> None:
-        from quickumls.toolbox import get_similarity
-
         covered = {k for h in hits for k in range(h.start, h.end)}
         n = len(toks)
         for i in range(n):
@@ -205,7 +201,7 @@ class ConceptFinder:
                     continue
                 found = self._fuzzy_cache.get(text)
                 if found is None:
-                    scored = [(get_similarity(text, c, 3, "jaccard"), c) for c in self._ss.get(text)]
+                    scored = [(trigram_jaccard(text, c), c) for c in self._ss.get(text)]
                     best = max((s for s, _ in scored), default=0.0)
                     # same word count: a fuzzy hit may not drop a word ("no acute disease")
                     words = text.count(" ")

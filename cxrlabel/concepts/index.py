@@ -18,6 +18,7 @@ import os
 import shutil
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Iterator
@@ -27,12 +28,48 @@ from ..ontology import Entry, Ontology, load_ontology, normalize_phrase
 from .. import paths
 from ..types import OTHER
 
-__all__ = ["DISORDER_TYPES", "INDEX_FORMAT", "build_index", "cache_root", "quickumls_matcher", "stopwords"]
+__all__ = ["DISORDER_TYPES", "INDEX_FORMAT", "SimstringReader", "build_index", "cache_root", "quickumls_matcher", "stopwords", "trigram_jaccard"]
 
 INDEX_FORMAT = "2"
 #: Semantic types whose unmapped UMLS concepts count as OTHER with ``unmapped="other"``.
 DISORDER_TYPES = frozenset({"T019", "T020", "T033", "T037", "T046", "T047", "T048", "T184", "T190", "T191"})
 _STOPWORDS_FILE = "resources/stopwords_en.txt"
+
+
+class SimstringReader:
+    """Fuzzy lookup in the index's simstring database: what ``quickumls.toolbox.SimstringDBReader``
+    does (NFKD-normalized query, the given measure and threshold), through ``pysimstring``
+    directly — importing ``quickumls`` itself imports its matcher, spaCy and all of NLTK,
+    which a labeler that only reads the database does not need."""
+
+    def __init__(self, db_dir: str | os.PathLike[str], measure: str, threshold: float) -> None:
+        from pysimstring import simstring
+
+        path = Path(db_dir)
+        if not path.is_dir():
+            raise OSError(f"the simstring database {path} is missing; delete {path.parent} to rebuild the index")
+        self.db = simstring.reader(str(path / "umls-terms.simstring"))
+        self.db.measure = getattr(simstring, measure)
+        self.db.threshold = threshold
+
+    def get(self, term: str) -> tuple[str, ...]:
+        """The database's terms similar to ``term``."""
+        return self.db.retrieve(unicodedata.normalize("NFKD", term))
+
+
+def trigram_jaccard(x: str, y: str) -> float:
+    """Jaccard similarity of the character trigram sets (QuickUMLS's ``get_similarity(x, y, 3,
+    "jaccard")``: a string shorter than 3 is its own n-gram; 0 when either is empty)."""
+    if not x or not y:
+        return 0.0
+    a, b = _ngrams(x, 3), _ngrams(y, 3)
+    both = len(a & b)
+    return both / (len(a) + len(b) - both)
+
+
+def _ngrams(s: str, n: int) -> set[str]:
+    n = min(n, len(s))
+    return {s[i : i + n] for i in range(len(s) - n + 1)}
 
 
 def cache_root() -> Path:

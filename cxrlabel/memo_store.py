@@ -1,0 +1,167 @@
+"""The sentence decision memo persisted beside the parse cache (issue 14).
+
+:class:`PersistentMemo` is a :class:`~cxrlabel.memo.SentenceMemo` (the in-process LRU) that
+reads through to, and writes behind into, a ``memo`` table of the parse cache's sqlite file
+(:class:`~cxrlabel.cache.ParseCache`): a re-run with ``--cache`` neither parses nor judges a
+sentence any earlier run judged with the same labeler.
+
+A row: ``key`` = sha256 of the memo key (labeler fingerprint, scheme, sentence text), the
+``labeler`` fingerprint, ``text_hash`` = sha256 of the sentence text, ``value`` = the entry
+(:func:`cxrlabel.memo.relative` mentions) as compact JSON, and ``checksum`` = sha256 of key,
+text hash and value. A row whose checksum or text hash does not match what is looked up is
+ignored (and later overwritten): it is never used. The fingerprint digests the parser
+version, every rule, the ontology and the policy, so an edited rule or ontology never reads an
+old row — invalidated by construction. Writes are buffered and stored in one transaction per
+:data:`FLUSH_EVERY` entries and on :meth:`PersistentMemo.flush` (the labeler flushes at the
+end of every :meth:`~cxrlabel.labeler.Labeler.iter_labels` stream).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+from typing import Any
+
+from .cache import ParseCache
+from .errors import CacheError
+from .memo import DEFAULT_MAXSIZE, Entry, MemoKey, SentenceMemo
+from .types import Label, Mention
+
+__all__ = ["FLUSH_EVERY", "PersistentMemo", "decode_entry", "encode_entry"]
+
+#: Buffered entries are written once this many are pending.
+FLUSH_EVERY = 512
+_TABLE = (
+    "CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, labeler TEXT NOT NULL, "
+    "text_hash TEXT NOT NULL, value TEXT NOT NULL, checksum TEXT NOT NULL) WITHOUT ROWID"
+)
+
+
+def _sha(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def encode_entry(entry: Entry) -> str:
+    """A memo entry as compact JSON (its mentions are sentence-relative: no sentence index or section)."""
+    rows = [[m.finding, m.cui, m.text, m.start, m.end, m.head, list(m.nodes), m.polarity.value, list(m.rules)] for m in entry]
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode_entry(value: str) -> Entry:
+    """The inverse of :func:`encode_entry`."""
+    return tuple(
+        Mention(f, cui, text, start, end, 0, head, tuple(nodes), Label(pol), tuple(rules), None)
+        for f, cui, text, start, end, head, nodes, pol, rules in json.loads(value)
+    )
+
+
+class PersistentMemo(SentenceMemo):
+    """A :class:`~cxrlabel.memo.SentenceMemo` backed by the ``memo`` table of the parse cache
+    file ``path``. Picklable: a batch worker gets its own, on the same file."""
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, maxsize: int = DEFAULT_MAXSIZE) -> None:
+        super().__init__(maxsize)
+        self.store = ParseCache(path)
+        self.path = self.store.path
+        self._pending: dict[str, tuple[str, str, str, str, str]] = {}
+        self._ready_pid = -1
+        self._io_lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"maxsize": self.maxsize, "path": str(self.path)}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["path"], int(state["maxsize"]))  # type: ignore[misc]
+
+    def __repr__(self) -> str:
+        return f"PersistentMemo({str(self.path)!r})"
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = self.store.conn
+        if self._ready_pid != os.getpid():
+            try:
+                conn.execute(_TABLE)
+            except sqlite3.DatabaseError as exc:
+                raise CacheError(
+                    f"cannot use the decision memo table of {self.path}: {exc}; pass another --cache PATH, "
+                    "run `cxrlabel cache clear`, or use --no-cache",
+                    code="I290",
+                ) from exc
+            self._ready_pid = os.getpid()
+        return conn
+
+    @staticmethod
+    def row_key(key: MemoKey) -> str:
+        """The stored key of a memo key (a digest of all its parts)."""
+        return _sha(*key)
+
+    def get(self, key: MemoKey) -> Entry | None:
+        entry = super().get(key)
+        if entry is not None:
+            return entry
+        entry = self._read(key)
+        if entry is not None:
+            super().put(key, entry)
+            with self._lock:  # a miss of the LRU that the file answered counts as a hit
+                self.misses -= 1
+                self.hits += 1
+        return entry
+
+    def _read(self, key: MemoKey) -> Entry | None:
+        rk = self.row_key(key)
+        pending = self._pending.get(rk)
+        if pending is not None:
+            return decode_entry(pending[3])
+        with self._io_lock:
+            row = self._conn().execute("SELECT text_hash, value, checksum FROM memo WHERE key = ?", (rk,)).fetchone()
+        if row is None:
+            return None
+        text_hash, value, checksum = row
+        if text_hash != _sha(key[-1]) or checksum != _sha(rk, text_hash, value):
+            return None  # damaged or not this sentence's: judged again, then overwritten
+        try:
+            return decode_entry(value)
+        except (ValueError, TypeError):
+            return None
+
+    def put(self, key: MemoKey, entry: Entry) -> None:
+        super().put(key, entry)
+        rk, th, value = self.row_key(key), _sha(key[-1]), encode_entry(entry)
+        with self._io_lock:
+            self._pending[rk] = (rk, key[0], th, value, _sha(rk, th, value))
+            full = len(self._pending) >= FLUSH_EVERY
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        """Store the buffered entries (one transaction)."""
+        with self._io_lock:
+            rows, self._pending = list(self._pending.values()), {}
+            if not rows:
+                return
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?, ?)", rows)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def stored(self) -> int:
+        """How many entries the file holds (flushed ones)."""
+        with self._io_lock:
+            return int(self._conn().execute("SELECT COUNT(*) FROM memo").fetchone()[0])
+
+    def clear(self) -> int:  # type: ignore[override]
+        """Forget every entry, in memory and in the file; returns how many the file held."""
+        super().clear()
+        with self._io_lock:
+            self._pending = {}
+            conn = self._conn()
+            n = int(conn.execute("SELECT COUNT(*) FROM memo").fetchone()[0])
+            conn.execute("DELETE FROM memo")
+        return n
