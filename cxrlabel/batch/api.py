@@ -86,10 +86,8 @@ def label_many(
     or a DataFrame (``text_column``, else a ``report``/``text``-like column; ids from
     ``id_column``, else an ``id``-like column as ``cxrlabel label`` picks them, else the
     index). Columns of the result: the id column (the one used, or ``id``), the 14 findings
-    and ``No Finding`` (1.0 / 0.0 / -1.0 / NaN), ``explain`` when asked, and ``error`` (NaN, or why that report could not be labeled).
-    A row with an ``error`` (an empty report, a sentence the parser rejects, an unusable
-    value) has every label and ``No Finding`` NaN, never a label; their number is logged
-    (logger ``cxrlabel``). A broken parse cache raises :class:`~cxrlabel.errors.CacheError`.
+    and ``No Finding`` (1.0 / 0.0 / -1.0 / NaN), ``explain`` when asked, and ``error`` (NaN, or why that report could not be labeled:
+    then every label is NaN; the count is logged). A broken cache raises ``CacheError``.
 
     ``jobs``: worker processes (spawn). ``cache``: the parse cache — ``DEFAULT`` (the user
     cache dir, or ``$CXRLABEL_CACHE_DIR``), a path, or ``None`` for none. ``labeler``: a

@@ -110,7 +110,7 @@ def label_cmd(
     """
     from ..batch import DEFAULT, LabelOptions, resolve_cache, run_sharded
 
-    _check_usage(input, output, resume=resume, scheduler=scheduler, engine=engine)
+    _check_usage(input, output, resume=resume, scheduler=scheduler, engine=engine, names=(parser, grammars, policy))
     if progress is None:
         progress = sys.stderr.isatty()
     options = LabelOptions(
@@ -144,14 +144,29 @@ def _end(tally: FailureTally, allow_failures: bool) -> None:
         sys.exit(1)
 
 
-def _check_usage(input: str, output: str | None, *, resume: bool, scheduler: str | None, engine: str) -> None:
-    """Refuse option combinations that cannot work, and an output onto the input, before any work."""
+def _check_usage(input: str, output: str | None, *, resume: bool, scheduler: str | None, engine: str, names: tuple[str, tuple[str, ...], str]) -> None:
+    """Refuse option combinations that cannot work, an output onto the input, and unknown
+    ``names`` (parser, grammars, policy), before any work."""
+    _check_names(*names)
     if output:
         check_output_path(output, [input])
     if resume and not output:
         raise click.UsageError("--resume needs -o/--output (the shards live in OUTPUT.parts/)")
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
+
+
+def _check_names(parser: str, grammars: tuple[str, ...], policy: str) -> None:
+    """An unknown --parser/--policy/--grammars name is its error (X701) before any input is read."""
+    from ..aggregate import get_policy
+    from ..registry import parsers
+    from ..rules.packs import load_source
+
+    get_policy(policy)
+    if parser not in parsers:
+        parsers.get(parser)
+    for g in grammars:
+        load_source(g)
 
 
 def _read_records(input: str, **reader_options: Any) -> list[tuple[Any, str | None, str | None]]:
