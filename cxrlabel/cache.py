@@ -117,6 +117,16 @@ def decode(value: str | dict[str, Any], offset: int = 0, index: int = 0, section
     return Sentence.from_dict(d)
 
 
+def _foreign(path: Path) -> bool:
+    """Whether ``path`` is a file with content that is not sqlite (not a cache, maybe anything)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    return bool(head) and head != b"SQLite format 3\x00"
+
+
 def _storable(text: str) -> bool:
     """Whether sqlite can store ``text`` (a lone surrogate cannot be encoded as UTF-8)."""
     try:
@@ -178,7 +188,8 @@ class ParseCache:
             self._retry(lambda: conn.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT)"))
             self._retry(lambda: conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(_SCHEMA),)))
         except (sqlite3.Error, OSError) as exc:
-            raise CacheError(f"cannot open the parse cache {self.path}: {exc}; {_ADVICE}", code="I290") from exc
+            advice = "it is not a sqlite file (is --cache the right path?): pass another --cache PATH, or use --no-cache" if _foreign(self.path) else _ADVICE
+            raise CacheError(f"cannot open the parse cache {self.path}: {exc}; {advice}", code="I290") from exc
         return conn
 
     def _failed(self, doing: str, exc: BaseException) -> CacheError:
@@ -247,13 +258,31 @@ class ParseCache:
         return CacheInfo(self.path, sum(n for _, _, n in rows), size, {f"{p} {v}": n for p, v, n in rows})
 
     def clear(self) -> int:
-        """Delete every entry; returns how many there were."""
+        """Delete every entry; returns how many there were. A damaged cache (a sqlite file
+        that cannot be read) is deleted whole (0 is returned); a file that is not sqlite at
+        all is left alone (``I290``: it may be anything)."""
         if not self.path.exists():
             return 0
-        n = self.conn.execute("SELECT COUNT(*) FROM parses").fetchone()[0]
-        self._retry(lambda: self.conn.execute("DELETE FROM parses"))
-        self.conn.execute("VACUUM")
+        try:
+            n = self.conn.execute("SELECT COUNT(*) FROM parses").fetchone()[0]
+            self._retry(lambda: self.conn.execute("DELETE FROM parses"))
+            self.conn.execute("VACUUM")
+        except (CacheError, sqlite3.Error) as exc:
+            return self._remove_damaged(exc)
         return int(n)
+
+    def _remove_damaged(self, exc: BaseException) -> int:
+        if _foreign(self.path):
+            raise CacheError(
+                f"{self.path} is not a sqlite file, so not a parse cache: it is left alone; delete it yourself "
+                "if it was one, or pass another --cache PATH",
+                code="I290",
+            ) from exc
+        self.close()
+        for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+            p.unlink(missing_ok=True)
+        _log.warning("%s: the damaged parse cache was deleted (%s)", self.path, exc)
+        return 0
 
     def close(self) -> None:
         if self._conn is not None and self._pid == os.getpid():

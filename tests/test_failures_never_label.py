@@ -117,7 +117,7 @@ def test_empty_stdin_and_an_input_without_reports_are_errors_not_a_header(tmp_pa
 
 def test_a_corrupt_cache_is_the_cache_error_with_advice_not_a_self_check_failure(tmp_path):
     bad = tmp_path / "bad.sqlite"
-    bad.write_bytes(b"this is not a database" * 300)
+    bad.write_bytes(b"SQLite format 3\x00" + b"\xde\xad" * 3000)  # a damaged sqlite file
     path = _csv(tmp_path, [("a", "No pneumothorax."), ("b", "Mild edema.")])
     for jobs in ("1", "2"):
         res = subprocess.run(
@@ -173,3 +173,18 @@ def test_the_vision_label_reader_leaves_out_failed_rows_with_a_count(tmp_path):
     table = read_labels(out)
     assert table.attrs["errors"] == 1
     assert list(table.index) == ["img1.png", "img3.png"]  # the empty report is not "No Finding"
+
+
+def test_cache_clear_deletes_a_damaged_cache_but_never_a_file_that_is_not_sqlite(tmp_path):
+    runner = CliRunner()
+    damaged = tmp_path / "damaged.sqlite"
+    damaged.write_bytes(b"SQLite format 3\x00" + b"\xde\xad" * 3000)
+    res = runner.invoke(main, ["cache", "clear", "--cache", str(damaged)])
+    assert res.exit_code == 0 and not damaged.exists()
+    foreign = tmp_path / "reports.csv"  # --cache given the wrong path
+    foreign.write_text("id,text\n1,A report seen by no other test: a 4711 mm nodule.\n", encoding="utf-8")  # not memoized
+    res = runner.invoke(main, ["cache", "clear", "--cache", str(foreign)])
+    assert res.exit_code == 2 and "error[I290]" in res.stderr and "not a sqlite file" in res.stderr
+    assert foreign.read_text(encoding="utf-8").startswith("id,text")
+    res = runner.invoke(main, ["label", str(foreign), "--cache", str(foreign)])
+    assert res.exit_code == 2 and "is --cache the right path?" in res.stderr and res.stdout == ""

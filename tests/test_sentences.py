@@ -79,6 +79,9 @@ def test_spans_are_ordered_trimmed_disjoint_and_inside_the_text(text):
 def test_split_report_never_crashes_and_keeps_offsets(text):
     from cxrlabel.document import split_report
 
+    from cxrlabel.textmap import TextMap
+
     for s in split_report(text):
-        assert len(s.text) == s.end - s.start and 0 <= s.start < s.end <= len(text)
-        assert all(c == d or c == " " for c, d in zip(s.text, text[s.start : s.end]))
+        # format characters are removed (at s.gaps); every other character keeps its place
+        assert len(s.text) + sum(n for _, n in s.gaps) == s.end - s.start and 0 <= s.start < s.end <= len(text)
+        assert all(c == d or c == " " for c, d in zip(s.text, TextMap.of(text[s.start : s.end]).text))

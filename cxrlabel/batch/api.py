@@ -89,14 +89,10 @@ def label_many(
     ``data``: report texts (a list or any iterable), a pandas Series (its index gives the ids)
     or a DataFrame (``text_column``, else a ``report``/``text``-like column; ids from
     ``id_column``, else an ``id``-like column as ``cxrlabel label`` picks them, else the
-    index). Columns of the result: the id column (the one used, or ``id``), ``Reports`` (the
-    text, with ``keep_text``), the scheme's label columns (default ``chestxray14``: the 14
-    findings, then ``No Finding``; ``scheme="chexpert"``: ``No Finding`` then the CheXpert
-    labeler's 13 observations) as 1.0 / 0.0 / -1.0 / NaN, ``explain`` when asked, and
-    ``error`` (NaN, or why that report could not be labeled).
-    A row with an ``error`` (an empty report, a sentence the parser rejects, an unusable
-    value) has every label and ``No Finding`` NaN, never a label; their number is logged
-    (logger ``cxrlabel``). A broken parse cache raises :class:`~cxrlabel.errors.CacheError`.
+    index). Columns (:func:`~cxrlabel.batch.output_columns`): the id column, ``Reports`` (with
+    ``keep_text``), the ``scheme``'s label columns as 1.0 / 0.0 / -1.0 / NaN, ``explain``, and
+    ``error`` (NaN, or why the report could not be labeled: then every label is NaN, never a
+    label; the count is logged). A broken parse cache raises ``CacheError``.
 
     ``jobs``: processes labeling (this one and ``jobs - 1`` spawned workers). ``cache``: the parse cache — ``DEFAULT`` (the user
     cache dir, or ``$CXRLABEL_CACHE_DIR``), a path, or ``None`` for none. ``labeler``: a

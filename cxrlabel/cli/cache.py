@@ -39,9 +39,13 @@ def info_cmd(path: str | None, as_json: bool) -> None:
 def clear_cmd(path: str | None) -> None:
     """Delete every cached parse (and every sentence decision kept beside them)."""
     from ..cache import ParseCache
+    from ..errors import CacheError
     from ..memo_store import PersistentMemo
 
     cache = ParseCache(path)
-    decisions = PersistentMemo(cache.path).clear() if cache.path.exists() else 0
+    try:
+        decisions = PersistentMemo(cache.path).clear() if cache.path.exists() else 0
+    except CacheError:  # a damaged file: ParseCache.clear deletes it (and refuses one that is not sqlite)
+        decisions = 0
     n = cache.clear()
     click.echo(f"removed {n} cached parses and {decisions} sentence decisions from {cache.path}", err=True)

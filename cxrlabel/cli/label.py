@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
@@ -13,7 +12,7 @@ from ..batch.failures import FailureTally
 from ..errors import InputError
 from ..io import check_output_path, read_reports, write_rows
 
-__all__ = ["check_names", "label_cmd", "labeler_options", "make_labeler", "result_row", "scheme_option"]
+__all__ = ["label_cmd", "labeler_options", "make_labeler", "result_row", "scheme_option"]
 
 
 def labeler_options(fn: Any) -> Any:
@@ -111,8 +110,7 @@ def label_cmd(
     """
     from ..batch import DEFAULT, LabelOptions, output_columns, resolve_cache, run_sharded, scheme_ref
 
-    _check_usage(input, output, resume=resume, scheduler=scheduler, engine=engine)
-    check_names(parser=parser, policy=policy, grammars=grammars)
+    _check_usage(input, output, resume=resume, scheduler=scheduler, engine=engine, names=(parser, grammars, policy))
     if progress is None:
         progress = sys.stderr.isatty()
     options = LabelOptions(
@@ -147,27 +145,29 @@ def _end(tally: FailureTally, allow_failures: bool) -> None:
         sys.exit(1)
 
 
-def check_names(*, parser: str, policy: str, grammars: tuple[str, ...] = ()) -> None:
-    """Fail at once (X701) on an unknown parser, policy or rule pack name — before any input is
-    read or worker started. Rule files are checked where they are loaded (located errors)."""
-    from ..registry import grammars as packs
-    from ..registry import parsers, policies
-
-    parsers.target(parser)
-    policies.target(policy)
-    for g in grammars:
-        if not (os.sep in g or g.endswith((".yaml", ".yml")) or g.startswith("grammars/") or os.path.exists(g)):
-            packs.target(g)
-
-
-def _check_usage(input: str, output: str | None, *, resume: bool, scheduler: str | None, engine: str) -> None:
-    """Refuse option combinations that cannot work, and an output onto the input, before any work."""
+def _check_usage(input: str, output: str | None, *, resume: bool, scheduler: str | None, engine: str, names: tuple[str, tuple[str, ...], str]) -> None:
+    """Refuse option combinations that cannot work, an output onto the input, and unknown
+    ``names`` (parser, grammars, policy), before any work."""
+    _check_names(*names)
     if output:
         check_output_path(output, [input])
     if resume and not output:
         raise click.UsageError("--resume needs -o/--output (the shards live in OUTPUT.parts/)")
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
+
+
+def _check_names(parser: str, grammars: tuple[str, ...], policy: str) -> None:
+    """An unknown --parser/--policy/--grammars name is its error (X701) before any input is read."""
+    from ..aggregate import get_policy
+    from ..registry import parsers
+    from ..rules.packs import load_source
+
+    get_policy(policy)
+    if parser not in parsers:
+        parsers.get(parser)
+    for g in grammars:
+        load_source(g)
 
 
 def _read_records(input: str, **reader_options: Any) -> list[tuple[Any, str | None, str | None]]:
