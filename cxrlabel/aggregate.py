@@ -5,7 +5,7 @@ A :class:`Policy` decides the report label from the polarities of its mentions. 
 ``positive-first`` (version 1), is the ChestX-ray8/NegBio convention: any positive mention
 makes the finding positive; else any uncertain one makes it uncertain; else negative.
 
-Normal follows the paper: a report is normal when no finding of the 14 and no abnormality
+Normal follows the scheme (:class:`cxrlabel.schemes.NormalRule`); by default the paper: a report is normal when no finding of the 14 and no abnormality
 of the OTHER set is positive or uncertain. A report that only negates findings ("No
 pneumothorax.") is normal; an explicit normal statement never overrides an asserted finding.
 (Trying "a whole-study normal statement covers incidental OTHER findings" on the OpenI dev
@@ -15,7 +15,7 @@ reports cut Normal precision from 0.85 to 0.57: such reports are abnormal to the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Collection, Iterable, Mapping, Sequence
 
 from .registry import policies
 from .types import FINDINGS, OTHER, Label, Mention
@@ -72,19 +72,24 @@ def get_policy(policy: str | Policy = "default") -> Policy:
     return policies.get(policy)
 
 
-def aggregate(mentions: Sequence[Mention], policy: Policy = POSITIVE_FIRST) -> dict[str, Label | None]:
-    """The report label of each of the 14 findings (None when never mentioned)."""
-    by_finding: dict[str, list[Label]] = {f: [] for f in FINDINGS}
+def aggregate(mentions: Sequence[Mention], policy: Policy = POSITIVE_FIRST,
+              findings: Sequence[str] = FINDINGS) -> dict[str, Label | None]:
+    """The report label of each finding (None when never mentioned); ``findings`` are the
+    scheme's (default: the 14 of ChestX-ray14)."""
+    by_finding: dict[str, list[Label]] = {f: [] for f in findings}
     for m in mentions:
         if m.finding in by_finding:
             by_finding[m.finding].append(m.polarity)
     return {f: policy.decide(pols) for f, pols in by_finding.items()}
 
 
-def is_normal(labels: Mapping[str, Label | None], mentions: Sequence[Mention]) -> bool:
-    """Normal: nothing among the 14 and the OTHER set is positive or uncertain."""
-    if any(v in (Label.POSITIVE, Label.UNCERTAIN) for v in labels.values()):
+def is_normal(labels: Mapping[str, Label | None], mentions: Sequence[Mention], *,
+              ignore: Collection[str] = (), other_blocks: bool = True) -> bool:
+    """Normal: no finding (except those in ``ignore``) is positive or uncertain and, when
+    ``other_blocks``, no OTHER abnormality is (a scheme's :class:`~cxrlabel.schemes.NormalRule`;
+    the default is the paper's: nothing among the 14 and the OTHER set)."""
+    if any(v in (Label.POSITIVE, Label.UNCERTAIN) for f, v in labels.items() if f not in ignore):
         return False
-    return not any(
+    return not other_blocks or not any(
         m.finding == OTHER and m.polarity in (Label.POSITIVE, Label.UNCERTAIN) for m in mentions
     )

@@ -167,6 +167,8 @@ _O = {
     "O405": "a UMLS folder without MRCONSO.RRF / MRSTY.RRF",
     "O406": "cxrlabel ontology was given an unknown finding",
     "O407": "the concept index cannot be written",
+    "O408": "a scheme folder's scheme.yaml is malformed",
+    "O409": "a scheme's findings.yaml takes an unknown base finding or OTHER concept",
 }
 
 _G = {
@@ -180,6 +182,7 @@ _G = {
     "G521": "a GoldSet is inconsistent",
     "G522": "test ids that are not among the gold's reports",
     "G523": "a gold plugin returned something other than a GoldSet",
+    "G524": "the gold annotates none of the scheme's findings",
     "G530": "a labeler's label_many returned a different number of results than texts",
 }
 

@@ -25,6 +25,7 @@ from .parsers.base import Parser, get_parser, parse_placed
 from .result import ReportLabels
 from .rules.judge import LIST_RELATIONS, SIBLING_RELATIONS, Decision, Judge, list_anchors  # noqa: F401 (old home)
 from .rules.matcher import Hit
+from .schemes import Scheme, get_scheme
 from .types import Label, Mention, Sentence
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .document import Document
     from .rules import Rule
 
-__all__ = ["CANARIES", "Labeler", "ReportLabels", "checked_fingerprints", "label", "rules_fingerprint", "trust_checked"]
+__all__ = ["CANARIES", "Labeler", "ReportLabels", "checked_fingerprints", "label", "rules_fingerprint", "scheme_canaries", "trust_checked"]
 
 #: Sentences every labeler must get right before it labels anything (finding → label).
 CANARIES: tuple[tuple[str, str, Label], ...] = (
@@ -96,7 +97,11 @@ class Labeler:
     - ``policy``: an aggregation policy name or :class:`~cxrlabel.aggregate.Policy`;
     - ``self_check``: run the canary sentences on first use (default True);
     - ``memo``: the sentence decision memo (:mod:`cxrlabel.memo`; default: the process-wide
-      one; ``False``: none).
+      one; ``False``: none);
+    - ``scheme``: the label scheme (:mod:`cxrlabel.schemes`: a name such as ``"chexpert"``, a
+      folder or a Scheme; default ``chestxray14``). It brings its findings, ontology, rule packs
+      (added before ``grammars``), policy (used when ``policy`` is ``"default"``), Normal rule
+      and output columns.
     """
 
     def __init__(
@@ -110,23 +115,26 @@ class Labeler:
         self_check: bool = True,
         parser_options: dict[str, Any] | None = None,
         memo: SentenceMemo | bool | None = None,
+        scheme: str | os.PathLike[str] | Scheme | None = None,
     ) -> None:
         from .concepts import ConceptFinder
 
+        #: The label scheme: findings, ontology, packs, policy, Normal rule, columns.
+        self.scheme: Scheme = get_scheme(scheme)
         self.parser: Parser = get_parser(parser, **(parser_options or {})) if isinstance(parser, str) else parser
-        self.rules = resolve_rules(grammars, replace=replace_grammars)
+        self.rules = resolve_rules(_with_scheme_packs(self.scheme, grammars, replace_grammars), replace=replace_grammars)
         #: Decides each mention's label (stages, list anchors, exceptions, scope fallback).
         self.mention_judge = Judge.from_rules(self.rules)
         #: The pattern rules' matcher and the scope rules (the judge's own).
         self.matcher = self.mention_judge.matcher
         self.scope_rules = self.mention_judge.scope_rules
         if ontology is None:
-            self.finder = ConceptFinder()
+            self.finder = ConceptFinder(self.scheme.ontology)
         elif isinstance(ontology, dict):
-            self.finder = ConceptFinder(**ontology)
+            self.finder = ConceptFinder(**{"ontology": self.scheme.ontology, **ontology})
         else:
             self.finder = ontology
-        self.policy = get_policy(policy)
+        self.policy = get_policy(self.scheme.policy if policy == "default" else policy)
         self._checked = not self_check
         self._lock = threading.Lock()
         self._fingerprint: str | None = None
@@ -150,6 +158,7 @@ class Labeler:
                 str(getattr(getattr(finder, "index_dir", None), "name", "")),
                 repr(getattr(finder, "threshold", None)),
                 self.policy.id,
+                self.scheme.fingerprint,
             )
             self._fingerprint = hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
         return self._fingerprint
@@ -187,15 +196,21 @@ class Labeler:
             if memo is not None:
                 memo.put(key, relative(judged, sent))
             mentions.extend(judged)
-        labels = aggregate(mentions, self.policy)
+        scheme = self.scheme
+        labels = aggregate(mentions, self.policy, scheme.findings)
+        rule = scheme.normal
         return ReportLabels(
             labels=labels,
-            normal=is_normal(labels, mentions),
+            normal=is_normal(labels, mentions, ignore=rule.ignore, other_blocks=rule.other_blocks),
             mentions=tuple(mentions),
             sentences=doc.sentences,
             text=doc.text,
             failures=tuple((f.start, f.end, f.error) for f in doc.failures),
             policy=self.policy.id,
+            scheme=scheme.id,
+            findings=scheme.findings,
+            normal_column=rule.column,
+            normal_first=rule.first,
         )
 
     def label(self, text: str | bytes) -> ReportLabels:
@@ -229,8 +244,9 @@ class Labeler:
         from .document import parse_reports
 
         problems = []
-        docs = parse_reports([c[0] for c in CANARIES], self.parser)
-        for (text, finding, want), doc in zip(CANARIES, docs):
+        canaries = scheme_canaries(self.scheme)
+        docs = parse_reports([c[0] for c in canaries], self.parser)
+        for (text, finding, want), doc in zip(canaries, docs):
             got = self._label_document(doc)[finding]
             if got is not want:
                 problems.append(f"{text!r}: {finding} should be {want.value}, got {got.value if got else None}")
@@ -258,21 +274,51 @@ class Labeler:
                 self._checked = True
 
 
-_DEFAULT: Labeler | None = None
+def scheme_canaries(scheme: Scheme) -> tuple[tuple[str, str, Label], ...]:
+    """The self-check sentences of ``scheme``: its own ``canaries:``, else :data:`CANARIES`
+    with each finding in the scheme's name (those the scheme lacks left out)."""
+    if scheme.canaries:
+        return tuple((c.text, f, lab) for c in scheme.canaries for f, lab in c.expect.items())
+    out = []
+    for text, finding, want in CANARIES:
+        name = scheme.translate(finding)
+        if name is not None:
+            out.append((text, name, want))
+    if not out:
+        raise LabelerError(f"scheme {scheme.id} has no self-check sentence: give it 'canaries:' in "
+                           f"{scheme.folder / 'scheme.yaml'}", code="L601")
+    return tuple(out)
+
+
+def _with_scheme_packs(scheme: Scheme, grammars: Any, replace: bool) -> Any:
+    """The rule sources of a labeler: the scheme's packs, then ``grammars`` (only ``grammars``
+    with ``replace``)."""
+    if replace or not scheme.grammars:
+        return grammars
+    if grammars is None:
+        return list(scheme.grammars)
+    extra = [grammars] if isinstance(grammars, (str, os.PathLike)) or not isinstance(grammars, Iterable) else list(grammars)
+    return [*scheme.grammars, *extra]
+
+
+_DEFAULT: dict[str, Labeler] = {}
 _DEFAULT_LOCK = threading.Lock()
 
 
-def default_labeler() -> Labeler:
-    """The process-wide default Labeler (built on first use)."""
-    global _DEFAULT
-    if _DEFAULT is None:
+def default_labeler(scheme: str | os.PathLike[str] | Scheme | None = None) -> Labeler:
+    """The process-wide default Labeler of ``scheme`` (default ``chestxray14``), built on first use."""
+    key = get_scheme(scheme).id
+    found = _DEFAULT.get(key)
+    if found is None:
         with _DEFAULT_LOCK:
-            if _DEFAULT is None:
-                _DEFAULT = Labeler()
-    return _DEFAULT
+            found = _DEFAULT.get(key)
+            if found is None:
+                found = _DEFAULT[key] = Labeler(scheme=scheme)
+    return found
 
 
-def label(text: str | bytes) -> ReportLabels:
-    """Label one report with the default labeler (spaCy, shipped rules and ontology)."""
-    return default_labeler().label(text)
+def label(text: str | bytes, scheme: str | os.PathLike[str] | Scheme | None = None) -> ReportLabels:
+    """Label one report with the default labeler (spaCy, shipped rules) of ``scheme``
+    (``"chestxray14"`` by default, ``"chexpert"``, a folder or a Scheme)."""
+    return default_labeler(scheme).label(text)
 

@@ -31,6 +31,9 @@ __all__ = [
     "OtherConcept",
     "load_ontology",
     "normalize_phrase",
+    "parse_concepts",
+    "read_ontology_file",
+    "string_list",
 ]
 
 #: Pseudo-finding of mentions that state the study is normal ("no acute cardiopulmonary disease").
@@ -208,7 +211,8 @@ class Ontology:
         return out
 
 
-def _strings(value: Any, where: str) -> tuple[str, ...]:
+def string_list(value: Any, where: str) -> tuple[str, ...]:
+    """``value`` as a tuple of stripped non-empty strings (None: empty); O402 otherwise."""
     if value is None:
         return ()
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
@@ -216,7 +220,8 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
-def _read(directory: Path, name: str) -> tuple[dict[str, Any], bytes]:
+def read_ontology_file(directory: Path, name: str) -> tuple[dict[str, Any], bytes]:
+    """One ontology file as a mapping (with a top-level ``version:``) and its raw bytes."""
     path = directory / name
     try:
         raw = path.read_bytes()
@@ -231,22 +236,22 @@ def _read(directory: Path, name: str) -> tuple[dict[str, Any], bytes]:
     return data, raw
 
 
-def _parse_findings(data: Mapping[str, Any]) -> dict[str, Finding]:
+def _parse_findings(data: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Finding]:
     block = data.get("findings")
     if not isinstance(block, dict):
         raise OntologyError("findings.yaml: expected a 'findings:' mapping", code="O402")
-    unknown = sorted(set(block) - set(FINDINGS))
-    missing = [f for f in FINDINGS if f not in block]
+    unknown = sorted(set(block) - set(names))
+    missing = [f for f in names if f not in block]
     if unknown or missing:
         raise OntologyError(
-            f"findings.yaml: findings must be exactly {', '.join(FINDINGS)} (unknown: {unknown}, missing: {missing})",
+            f"findings.yaml: findings must be exactly {', '.join(names)} (unknown: {unknown}, missing: {missing})",
             code="O402",
         )
     out = {}
-    for name in FINDINGS:
+    for name in names:
         d = block[name] or {}
         where = f"findings.yaml:{name}"
-        cuis = _strings(d.get("cuis"), f"{where}.cuis")
+        cuis = string_list(d.get("cuis"), f"{where}.cuis")
         if "cui" not in d or not cuis:
             raise OntologyError(f"{where}: needs 'cui' and a non-empty 'cuis' list", code="O402")
         out[name] = Finding(
@@ -254,16 +259,18 @@ def _parse_findings(data: Mapping[str, Any]) -> dict[str, Finding]:
             preferred=str(d.get("preferred", name)),
             cui=str(d["cui"]),
             cuis=cuis,
-            terms=_strings(d.get("terms"), f"{where}.terms"),
-            patterns=_strings(d.get("patterns"), f"{where}.patterns"),
-            exclude=_strings(d.get("exclude"), f"{where}.exclude"),
+            terms=string_list(d.get("terms"), f"{where}.terms"),
+            patterns=string_list(d.get("patterns"), f"{where}.patterns"),
+            exclude=string_list(d.get("exclude"), f"{where}.exclude"),
             excluded_cuis=dict(d.get("excluded_cuis") or {}),
             notes=str(d.get("notes", "")).strip(),
         )
     return out
 
 
-def _parse_concepts(data: Mapping[str, Any], file: str) -> tuple[OtherConcept, ...]:
+def parse_concepts(data: Mapping[str, Any], file: str, findings: tuple[str, ...] = FINDINGS) -> tuple[OtherConcept, ...]:
+    """The ``concepts:`` of an other.yaml / normal.yaml mapping (``denies:`` must name one of
+    ``findings``, and only in normal.yaml)."""
     out = []
     for i, d in enumerate(data.get("concepts") or []):
         if not isinstance(d, dict) or not d.get("name"):
@@ -271,18 +278,18 @@ def _parse_concepts(data: Mapping[str, Any], file: str) -> tuple[OtherConcept, .
         name = str(d["name"])
         where = f"{file}:{name}"
         denies = d.get("denies")
-        if denies is not None and (file != "normal.yaml" or denies not in FINDINGS):
+        if denies is not None and (file != "normal.yaml" or denies not in findings):
             raise OntologyError(
                 f"{where}: 'denies: {denies}' — only a normal.yaml statement may deny a finding, "
-                f"and it must be one of {', '.join(FINDINGS)}",
+                f"and it must be one of {', '.join(findings)}",
                 code="O402",
             )
         out.append(
             OtherConcept(
                 name=name,
                 cui=str(d.get("cui") or f"CXR:{name.replace(' ', '_')}"),
-                terms=_strings(d.get("terms"), f"{where}.terms"),
-                patterns=_strings(d.get("patterns"), f"{where}.patterns"),
+                terms=string_list(d.get("terms"), f"{where}.terms"),
+                patterns=string_list(d.get("patterns"), f"{where}.patterns"),
                 notes=str(d.get("notes", "")).strip(),
                 denies=denies,
             )
@@ -294,9 +301,11 @@ def _default_dir() -> Path:
     return Path(str(resources.files("cxrlabel") / "_data" / "ontology"))
 
 
-def load_ontology(directory: str | Path | None = None) -> Ontology:
+def load_ontology(directory: str | Path | None = None, findings: tuple[str, ...] = FINDINGS) -> Ontology:
     """Load and check ``findings.yaml``, ``other.yaml`` and ``normal.yaml`` from ``directory``
-    (default: the ontology shipped with cxrlabel). Raises :class:`OntologyError` (O4xx)."""
+    (default: the ontology shipped with cxrlabel), whose findings must be exactly ``findings``
+    (default: the 14 of ChestX-ray14; a scheme passes its own, see :mod:`cxrlabel.schemes`).
+    Raises :class:`OntologyError` (O4xx)."""
     folder = Path(directory).resolve() if directory is not None else _default_dir()
     stamp = []
     for name in _FILES:  # the cache key changes when a file does
@@ -305,30 +314,30 @@ def load_ontology(directory: str | Path | None = None) -> Ontology:
             stamp.append((st.st_mtime_ns, st.st_size))
         except OSError:
             stamp.append(None)
-    return _load(str(folder), tuple(stamp))
+    return _load(str(folder), tuple(findings), tuple(stamp))
 
 
 @lru_cache(maxsize=8)
-def _load(directory: str, _stamp: tuple) -> Ontology:
+def _load(directory: str, names: tuple[str, ...], _stamp: tuple) -> Ontology:
     folder = Path(directory)
     digest = hashlib.sha256()
     parsed = {}
     for name in _FILES:
-        parsed[name], raw = _read(folder, name)
+        parsed[name], raw = read_ontology_file(folder, name)
         digest.update(name.encode() + b"\0" + raw + b"\0")
     versions = {str(parsed[n]["version"]) for n in _FILES}
     if len(versions) != 1:
         raise OntologyError(f"{folder}: the files disagree on 'version' ({sorted(versions)}); give them one version", code="O402")
     onto = Ontology(
         version=versions.pop(),
-        findings=_parse_findings(parsed["findings.yaml"]),
-        other=_parse_concepts(parsed["other.yaml"], "other.yaml"),
-        normal=_parse_concepts(parsed["normal.yaml"], "normal.yaml"),
+        findings=_parse_findings(parsed["findings.yaml"], names),
+        other=parse_concepts(parsed["other.yaml"], "other.yaml", names),
+        normal=parse_concepts(parsed["normal.yaml"], "normal.yaml", names),
         content_hash=digest.hexdigest(),
         source=str(folder),
         generic_contexts=tuple(
             normalize_phrase(t)
-            for t in _strings(parsed["findings.yaml"].get("generic_contexts"), "findings.yaml:generic_contexts")
+            for t in string_list(parsed["findings.yaml"].get("generic_contexts"), "findings.yaml:generic_contexts")
         ),
     )
     onto.patterns()  # parse once so malformed patterns fail at load time

@@ -9,6 +9,8 @@ A *kind* is one :class:`Registry`: a name → object table. :data:`KINDS` holds 
 - ``gold`` (``cxrlabel.gold``): a callable returning a ``GoldSet``, for ``cxrlabel eval --gold``;
 - ``policies`` (``cxrlabel.policies``): an aggregation ``Policy``, for ``--policy NAME``;
 - ``commands`` (``cxrlabel.commands``): a click command, a subcommand of ``cxrlabel``;
+- ``schemes`` (``cxrlabel.schemes``): a label scheme (a Scheme, a factory or a folder), for
+  ``scheme=`` and ``--scheme NAME``;
 - ``models`` (``cxrlabel.models``): a vision model factory, for
   ``cxrlabel_vision.create_model`` and ``--arch``.
 
@@ -38,6 +40,7 @@ __all__ = [
     "models",
     "parsers",
     "policies",
+    "schemes",
 ]
 
 
@@ -183,6 +186,11 @@ commands = _kind("commands", "command", {
     "cache": "cxrlabel.cli.cache:cache_group",
     "list": "cxrlabel.cli.plugins:list_cmd",
     "vision": "cxrlabel_vision.cli:vision_group",
+})
+# A scheme entry is a Scheme, a zero-argument callable returning one, or a scheme folder.
+schemes = _kind("schemes", "label scheme", {
+    "chestxray14": "cxrlabel.schemes:chestxray14",
+    "chexpert": "cxrlabel.schemes:chexpert",
 })
 models = _kind("models", "model architecture", {
     "resnet18": "cxrlabel_vision.model:resnet18",

@@ -128,6 +128,20 @@ def _exercise_model(name: str, factory: Any) -> None:
     assert logits.shape == (1, 3) and torch.isfinite(logits).all()
 
 
+def _exercise_scheme(name: str, factory: Any) -> None:
+    """A scheme labels with its own findings and writes its own columns."""
+    from cxrlabel import label
+    from cxrlabel.schemes import Scheme, get_scheme
+
+    scheme = get_scheme(name)
+    assert isinstance(scheme, Scheme) and scheme.name == name
+    assert set(scheme.ontology.findings) == set(scheme.findings)
+    effusion = scheme.translate("Effusion")
+    result = label("Small left pleural effusion. No pneumothorax.", scheme=name)
+    assert tuple(result) == scheme.findings and tuple(result.to_chexpert()) == scheme.columns
+    assert result[effusion] == Label.POSITIVE and result[scheme.translate("Pneumothorax")] == Label.NEGATIVE
+
+
 #: kind → how to exercise one of its entries. A new kind needs one here (see the test below).
 EXERCISE: dict[str, Callable[[str, Any], None]] = {
     "parsers": _exercise_parser,
@@ -136,6 +150,7 @@ EXERCISE: dict[str, Callable[[str, Any], None]] = {
     "policies": _exercise_policy,
     "commands": _exercise_command,
     "models": _exercise_model,
+    "schemes": _exercise_scheme,
 }
 
 SLOW = {("parsers", "spacy"), ("gold", "openi"), ("models", "densenet121"), ("models", "resnet50")}

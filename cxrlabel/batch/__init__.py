@@ -36,9 +36,9 @@ from __future__ import annotations
 
 from .api import label_many
 from .engines import ENGINES, label_read_chunks, run_on_engine
-from .options import DEFAULT, LabelOptions, build_labeler, resolve_cache, with_cache
+from .options import DEFAULT, LabelOptions, build_labeler, resolve_cache, scheme_ref, with_cache
 from .pool import chunked, init_worker, label_in_worker, peak_rss, progress_bar, restore_env, run_chunks, single_thread_env
-from .rows import RESULT_COLUMNS, ReadRecord, Record, error_row, keep_read_errors, label_records, readable, result_row, unusable_reason
+from .rows import RESULT_COLUMNS, ReadRecord, Record, error_row, keep_read_errors, label_records, output_columns, readable, result_row, unusable_reason
 from .shards import parts_dir, records_fingerprint, run_sharded
 
 __all__ = [
@@ -57,12 +57,14 @@ __all__ = [
     "label_many",
     "label_read_chunks",
     "label_records",
+    "output_columns",
     "parts_dir",
     "peak_rss",
     "progress_bar",
     "readable",
     "records_fingerprint",
     "resolve_cache",
+    "scheme_ref",
     "restore_env",
     "result_row",
     "run_chunks",

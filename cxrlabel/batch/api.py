@@ -12,7 +12,9 @@ from ..errors import InputError
 from .engines import run_on_engine
 from .options import DEFAULT, LabelOptions, resolve_cache
 from .pool import chunked, progress_bar
-from .rows import RESULT_COLUMNS, Record
+from ..schemes import Scheme, get_scheme
+from .options import scheme_ref
+from .rows import Record, output_columns
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..labeler import Labeler
@@ -50,12 +52,12 @@ def _frame_records(data: Any, text_column: str | None, id_column: str | None) ->
     return list(zip(ids, data[col].tolist())), str(id_col) if id_col is not None else "id"
 
 
-def _frame(rows: list[dict[str, Any]], records: list[Record], id_name: str, explain: bool) -> Any:
+def _frame(rows: list[dict[str, Any]], records: list[Record], id_name: str, options: LabelOptions) -> Any:
     import pandas as pd
 
-    columns = ["id", *RESULT_COLUMNS, *(["explain"] if explain else []), "error"]
+    columns = output_columns(options.scheme, keep_text=options.keep_text, explain=options.explain)
     df = pd.DataFrame.from_records(rows, columns=columns)
-    for c in RESULT_COLUMNS:
+    for c in get_scheme(options.scheme).columns:
         df[c] = pd.to_numeric(df[c], errors="coerce").astype("float64")
     df["id"] = [rid for rid, _ in records]  # keep the ids' own types
     return df.rename(columns={"id": id_name})
@@ -78,14 +80,19 @@ def label_many(
     replace_grammars: bool = False,
     policy: str = "default",
     explain: bool = False,
+    scheme: str | os.PathLike[str] | Scheme | None = None,
+    keep_text: bool = False,
 ) -> Any:
     """Label many reports; returns a pandas DataFrame in input order.
 
     ``data``: report texts (a list or any iterable), a pandas Series (its index gives the ids)
     or a DataFrame (``text_column``, else a ``report``/``text``-like column; ids from
     ``id_column``, else an ``id``-like column as ``cxrlabel label`` picks them, else the
-    index). Columns of the result: the id column (the one used, or ``id``), the 14 findings
-    and ``No Finding`` (1.0 / 0.0 / -1.0 / NaN), ``explain`` when asked, and ``error`` (NaN, or why that report could not be labeled).
+    index). Columns of the result: the id column (the one used, or ``id``), ``Reports`` (the
+    text, with ``keep_text``), the scheme's label columns (default ``chestxray14``: the 14
+    findings, then ``No Finding``; ``scheme="chexpert"``: ``No Finding`` then the CheXpert
+    labeler's 13 observations) as 1.0 / 0.0 / -1.0 / NaN, ``explain`` when asked, and
+    ``error`` (NaN, or why that report could not be labeled).
 
     ``jobs``: worker processes (spawn). ``cache``: the parse cache — ``DEFAULT`` (the user
     cache dir, or ``$CXRLABEL_CACHE_DIR``), a path, or ``None`` for none. ``labeler``: a
@@ -103,14 +110,11 @@ def label_many(
     if isinstance(grammars, (str, os.PathLike)):
         grammars = [grammars]
     options = LabelOptions(
-        parser=parser,
-        parser_options=dict(parser_options or {}),
-        grammars=tuple(grammars or ()),
-        replace_grammars=replace_grammars,
-        policy=policy,
-        explain=explain,
-        batch_size=batch_size,
+        parser=parser, parser_options=dict(parser_options or {}), grammars=tuple(grammars or ()),
+        replace_grammars=replace_grammars, policy=policy, explain=explain, batch_size=batch_size,
         cache=resolve_cache(cache),
+        scheme=scheme_ref(labeler.scheme if labeler is not None and scheme is None else scheme),
+        keep_text=keep_text,
     )
     n_chunks = math.ceil(len(records) / chunk_size)
     out: dict[int, list[dict[str, Any]]] = {}
@@ -118,4 +122,4 @@ def label_many(
         for index, rows in run_on_engine(chunked(records, chunk_size), options, jobs=jobs, n_chunks=n_chunks, labeler=labeler):
             out[index] = rows
             bar.update(len(rows))
-    return _frame([r for k in sorted(out) for r in out[k]], records, id_name, explain)
+    return _frame([r for k in sorted(out) for r in out[k]], records, id_name, options)

@@ -33,9 +33,10 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
-from .options import DEFAULT, LabelOptions, build_labeler, resolve_cache
+from ..schemes import get_scheme
+from .options import DEFAULT, LabelOptions, build_labeler, resolve_cache, scheme_ref
 from .pool import restore_env, single_thread_env
-from .rows import RESULT_COLUMNS, Record, label_records
+from .rows import Record, label_records, output_columns
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..labeler import Labeler
@@ -56,15 +57,14 @@ def _labeler(options: LabelOptions) -> Labeler:
         return lab
 
 
-def meta(id_column: str | None = None, *, explain: bool = False) -> Any:
+def meta(id_column: str | None = None, *, explain: bool = False, scheme: Any = None) -> Any:
     """The empty DataFrame describing :func:`label_partition`'s output (for ``meta=``)."""
     import pandas as pd
 
-    cols: dict[str, Any] = {id_column or "id": pd.Series(dtype="object")}
-    cols.update({c: pd.Series(dtype="float64") for c in RESULT_COLUMNS})
-    if explain:
-        cols["explain"] = pd.Series(dtype="object")
-    cols["error"] = pd.Series(dtype="object")
+    columns = output_columns(scheme, explain=explain)
+    label_columns = set(get_scheme(scheme).columns)
+    cols = {(id_column or "id") if c == "id" else c: pd.Series(dtype="float64" if c in label_columns else "object")
+            for c in columns}
     return pd.DataFrame(cols)
 
 
@@ -80,6 +80,7 @@ def label_partition(
     policy: str = "default",
     explain: bool = False,
     batch_size: int = 64,
+    scheme: Any = None,
 ) -> Any:
     """Labels for one pandas partition, in its row order and with its index (for
     ``map_partitions``). Columns as :func:`cxrlabel.label_many`'s."""
@@ -87,12 +88,12 @@ def label_partition(
 
     options = LabelOptions(
         parser=parser, grammars=tuple(grammars), replace_grammars=replace_grammars, policy=policy,
-        explain=explain, batch_size=batch_size, cache=resolve_cache(cache),
+        explain=explain, batch_size=batch_size, cache=resolve_cache(cache), scheme=scheme_ref(scheme),
     )
     ids = df[id_column].tolist() if id_column else df.index.tolist()
     rows = label_records(_labeler(options), list(zip(ids, df[text_column].tolist())), batch_size=batch_size, explain=explain)
-    out = pd.DataFrame.from_records(rows, columns=list(meta(None, explain=explain).columns))
-    for c in RESULT_COLUMNS:
+    out = pd.DataFrame.from_records(rows, columns=list(meta(None, explain=explain, scheme=scheme).columns))
+    for c in get_scheme(scheme).columns:
         out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
     out["id"] = pd.Series(ids, dtype="object")
     out["error"] = out["error"].astype("object")
@@ -101,7 +102,8 @@ def label_partition(
 
 
 def _label_chunk(index: int, records: Sequence[Record], options: LabelOptions) -> tuple[int, list[dict[str, Any]]]:
-    return index, label_records(_labeler(options), records, batch_size=options.batch_size, explain=options.explain)
+    return index, label_records(_labeler(options), records, batch_size=options.batch_size, explain=options.explain,
+                                keep_text=options.keep_text)
 
 
 def run_chunks_dask(

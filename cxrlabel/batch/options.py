@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     from ..labeler import Labeler
 
-__all__ = ["DEFAULT", "LabelOptions", "build_labeler", "resolve_cache", "with_cache"]
+__all__ = ["DEFAULT", "LabelOptions", "build_labeler", "resolve_cache", "scheme_ref", "with_cache"]
 
 #: ``cache=DEFAULT``: the default parse cache (see :func:`cxrlabel.cache.default_cache_path`).
 DEFAULT = "default"
@@ -27,6 +27,10 @@ class LabelOptions:
     explain: bool = False
     batch_size: int = 64
     cache: str | None = None  # a path, or None for no cache
+    #: The label scheme: a name a worker can look up, or a scheme folder (:func:`scheme_ref`).
+    scheme: str = "chestxray14"
+    #: Put each report's text in a ``Reports`` column (the CheXpert labeler's output).
+    keep_text: bool = False
 
     def fingerprint(self) -> dict[str, Any]:
         """The options that change the labels (stored in a sharded job's manifest)."""
@@ -34,7 +38,21 @@ class LabelOptions:
         d["grammars"] = [str(g) for g in self.grammars]
         d.pop("cache")
         d.pop("batch_size")
+        d.pop("keep_text")
         return d
+
+
+def scheme_ref(scheme: Any) -> str:
+    """What a worker process needs to find ``scheme`` (a name, a folder or a Scheme): the name
+    of a shipped or entry-point scheme, else its folder (a name registered in this process
+    only is not known to a spawned worker)."""
+    from ..registry import schemes
+    from ..schemes import get_scheme
+
+    found = get_scheme(scheme)
+    if found.name in schemes and schemes.origin(found.name) != "registered" and get_scheme(found.name) is found:
+        return found.name
+    return str(found.folder)
 
 
 def resolve_cache(cache: Any) -> str | None:
@@ -58,7 +76,8 @@ def build_labeler(options: LabelOptions) -> Labeler:
         from ..cache import CachedParser
 
         parser = CachedParser(parser, options.cache)
-    return Labeler(parser=parser, grammars=list(options.grammars) or None, replace_grammars=options.replace_grammars, policy=options.policy)
+    return Labeler(parser=parser, grammars=list(options.grammars) or None, replace_grammars=options.replace_grammars,
+                   policy=options.policy, scheme=options.scheme)
 
 
 def with_cache(labeler: Labeler, cache: str | None) -> Labeler:

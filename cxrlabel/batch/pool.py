@@ -87,7 +87,7 @@ def init_worker(options: LabelOptions, labeler: Labeler | None = None, checked: 
 def label_in_worker(index: int, records: Sequence[Record]) -> tuple[int, Rows, int]:
     """A pool task: ``(index, rows, this worker's peak RSS)`` for one chunk (after :func:`init_worker`)."""
     opts: LabelOptions = _WORKER["options"]
-    rows = label_records(_WORKER["labeler"], records, batch_size=opts.batch_size, explain=opts.explain)
+    rows = label_records(_WORKER["labeler"], records, batch_size=opts.batch_size, explain=opts.explain, keep_text=opts.keep_text)
     return index, rows, peak_rss()
 
 
@@ -124,7 +124,7 @@ def _run_here(chunks: Iterable[Chunk], options: LabelOptions, labeler: Labeler |
         for index, records in chunks:
             gc.set_threshold(*GC_THRESHOLDS)  # this process's own setting is restored below
             try:
-                rows = label_records(lab, records, batch_size=options.batch_size, explain=options.explain)
+                rows = label_records(lab, records, batch_size=options.batch_size, explain=options.explain, keep_text=options.keep_text)
             finally:
                 gc.set_threshold(*old_gc)
             yield index, rows

@@ -19,13 +19,24 @@ __all__ = [
     "error_row",
     "keep_read_errors",
     "label_records",
+    "output_columns",
     "readable",
     "result_row",
     "unusable_reason",
 ]
 
-#: The label columns of every output, in order: the 14 findings, then ``No Finding``.
+#: The label columns of the default scheme's output, in order: the 14 findings, then
+#: ``No Finding`` (another scheme's: :func:`output_columns`).
 RESULT_COLUMNS = (*FINDINGS, "No Finding")
+
+
+def output_columns(scheme: Any = None, *, keep_text: bool = False, explain: bool = False) -> list[str]:
+    """Every column of a label table, in order: ``id``, ``Reports`` (with ``keep_text``), the
+    scheme's label columns (:attr:`cxrlabel.schemes.Scheme.columns`), ``explain``, ``error``."""
+    from ..schemes import get_scheme
+
+    return ["id", *(["Reports"] if keep_text else []), *get_scheme(scheme).columns,
+            *(["explain"] if explain else []), "error"]
 Record = tuple[str, Any]  # (id, text)
 ReadRecord = tuple[str, Any, "str | None"]  # (id, text, why it could not be read, or None)
 
@@ -60,9 +71,19 @@ def unusable_reason(text: Any) -> str | None:
     return f"a report must be str or bytes, not {type(text).__name__}"
 
 
-def label_records(labeler: Labeler, records: Sequence[Record], *, batch_size: int = 64, explain: bool = False) -> list[dict[str, Any]]:
-    """Rows for ``records`` in order. All go through one ``iter_labels`` stream; if that stream
-    raises, the chunk is re-labeled report by report so that only the bad report gets an error."""
+def label_records(labeler: Labeler, records: Sequence[Record], *, batch_size: int = 64, explain: bool = False,
+                  keep_text: bool = False) -> list[dict[str, Any]]:
+    """Rows for ``records`` in order (with ``keep_text``, each with its text as ``Reports``).
+    All go through one ``iter_labels`` stream; if that stream raises, the chunk is re-labeled
+    report by report so that only the bad report gets an error."""
+    rows = _label_records(labeler, records, batch_size=batch_size, explain=explain)
+    if keep_text:
+        for row, (_, text) in zip(rows, records):
+            row["Reports"] = text if isinstance(text, str) else text.decode("utf-8", "replace") if isinstance(text, bytes) else None
+    return rows
+
+
+def _label_records(labeler: Labeler, records: Sequence[Record], *, batch_size: int, explain: bool) -> list[dict[str, Any]]:
     good = [(k, rid, text) for k, (rid, text) in enumerate(records) if unusable_reason(text) is None]
     rows: list[dict[str, Any] | None] = [None] * len(records)
     for k, (rid, text) in enumerate(records):

@@ -109,9 +109,10 @@ def run_sharded(
     ``resume`` an existing ``OUT.parts/`` is an error (``I233``) — a finished shard is never
     thrown away silently. The final file is assembled in input order and ``OUT.parts/`` removed.
     """
-    from ..io import OUTPUT_COLUMNS, write_rows
+    from ..io import write_rows
+    from .rows import output_columns
 
-    columns = [*OUTPUT_COLUMNS, *(["explain"] if options.explain else []), "error"]
+    columns = output_columns(options.scheme, keep_text=options.keep_text, explain=options.explain)
     manifest = {
         "format_version": 1,
         "input_sha256": records_fingerprint(records),

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from .label import scheme_option
+
 __all__ = ["eval_cmd"]
 
 
@@ -36,6 +38,7 @@ __all__ = ["eval_cmd"]
               help="In the --errors CSV, prefix cells a spreadsheet would run as a formula (=, +, -, @, tab, CR first) with '.")
 @click.option("--no-download", is_flag=True, help="OpenI: never download the reports.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@scheme_option
 def eval_cmd(
     gold_spec: str,
     reports: str | None,
@@ -52,9 +55,13 @@ def eval_cmd(
     escape_formulas: bool,
     no_download: bool,
     quiet: bool,
+    scheme: str,
 ) -> None:
     """Label a gold standard's reports and print precision, recall and F1 per finding,
-    micro and macro averages, and Normal."""
+    micro and macro averages, and Normal; for a gold with uncertain labels, also the CheXpert
+    paper's mention / negation / uncertain F1 per observation with macro and micro averages.
+    A CSV gold's columns are read as --scheme's findings (`--scheme chexpert` for CheXpert-format
+    labels)."""
     import cxrlabel
     from cxrlabel.gold import evaluate, load_gold
     from cxrlabel.gold.report import format_result, write_errors
@@ -63,13 +70,13 @@ def eval_cmd(
         from cxrlabel.io import check_output_path
 
         check_output_path(errors_path, [p for p in (gold_spec, reports, testset) if p and Path(p).exists()])
-    options = {"reports": reports, "text_column": text_column, "id_column": id_column}
+    options = {"reports": reports, "text_column": text_column, "id_column": id_column, "scheme": scheme}
     if no_download:
         options["download"] = False
     gold = load_gold(gold_spec, testset=testset, **{k: v for k, v in options.items() if v is not None})
     for note in gold.notes.values():
         click.echo(f"note: {note}", err=True)
-    labeler_options = {"parser": parser, "grammars": list(grammars) or None}
+    labeler_options = {"parser": parser, "grammars": list(grammars) or None, "scheme": scheme}
     if policy is not None:
         labeler_options["policy"] = policy
     labeler = cxrlabel.Labeler(**labeler_options)

@@ -33,6 +33,7 @@ def explain_cmd(
     grammars: tuple[str, ...],
     replace_grammars: bool,
     policy: str,
+    scheme: str,
 ) -> None:
     """Explain the labels of one report: TEXT, - (stdin) or --file PATH.
 
@@ -50,7 +51,7 @@ def explain_cmd(
         report = sys.stdin.read()
     else:
         report = text
-    labeler = make_labeler(parser, grammars, replace_grammars, policy)
+    labeler = make_labeler(parser, grammars, replace_grammars, policy, scheme)
     expl = explain(report, labeler)
     if html_path:
         with open(html_path, "w", encoding="utf-8") as fh:

@@ -8,13 +8,14 @@ from typing import Any
 import click
 
 from ..batch.engines import ENGINES
-from ..io import OUTPUT_COLUMNS, check_output_path, read_reports, write_rows
+from ..io import check_output_path, read_reports, write_rows
 
-__all__ = ["label_cmd", "labeler_options", "make_labeler", "result_row"]
+__all__ = ["label_cmd", "labeler_options", "make_labeler", "result_row", "scheme_option"]
 
 
 def labeler_options(fn: Any) -> Any:
-    """The options every labeling command shares (--parser, --grammars, --policy)."""
+    """The options every labeling command shares (--scheme, --parser, --grammars, --policy)."""
+    fn = scheme_option(fn)
     fn = click.option("--policy", default="default", show_default=True, help="Aggregation policy name (see `cxrlabel list policies`).")(fn)
     fn = click.option("--replace-grammars", is_flag=True, help="Use only the --grammars given, not the shipped rules.")(fn)
     fn = click.option(
@@ -27,10 +28,23 @@ def labeler_options(fn: Any) -> Any:
     return fn
 
 
-def make_labeler(parser: str, grammars: tuple[str, ...], replace_grammars: bool, policy: str) -> Any:
+def scheme_option(fn: Any) -> Any:
+    """``--scheme NAME|FOLDER``: the label scheme (``cxrlabel list schemes``)."""
+    return click.option(
+        "--scheme",
+        default="chestxray14",
+        show_default=True,
+        metavar="NAME|FOLDER",
+        help="Label scheme: chestxray14 (the 14 ChestX-ray14 findings), chexpert (the CheXpert "
+        "labeler's 14 columns), a plugin's, or a scheme folder (see `cxrlabel list schemes`).",
+    )(fn)
+
+
+def make_labeler(parser: str, grammars: tuple[str, ...], replace_grammars: bool, policy: str, scheme: str | None = None) -> Any:
     from ..labeler import Labeler
 
-    return Labeler(parser=parser, grammars=list(grammars) or None, replace_grammars=replace_grammars, policy=policy)
+    return Labeler(parser=parser, grammars=list(grammars) or None, replace_grammars=replace_grammars, policy=policy,
+                   scheme=scheme)
 
 
 def result_row(rid: str, result: Any, *, explain: bool) -> dict[str, Any]:
@@ -49,6 +63,7 @@ def result_row(rid: str, result: Any, *, explain: bool) -> dict[str, Any]:
 @click.option("--header/--no-header", default=None, help="Whether the CSV has a header row (default: detect; asks when unsure).")
 @click.option("--encoding", default="utf-8", show_default=True, help="Encoding of the input files.")
 @click.option("--explain", is_flag=True, help="Add the rule ids that decided each label.")
+@click.option("--keep-text", is_flag=True, help="Add each report's text as a `Reports` column (as the CheXpert labeler writes it).")
 @click.option(
     "--escape-formulas/--no-escape-formulas",
     default=True,
@@ -74,6 +89,7 @@ def label_cmd(
     header: bool | None,
     encoding: str,
     explain: bool,
+    keep_text: bool,
     escape_formulas: bool,
     jobs: int,
     batch_size: int,
@@ -88,12 +104,15 @@ def label_cmd(
     grammars: tuple[str, ...],
     replace_grammars: bool,
     policy: str,
+    scheme: str,
 ) -> None:
     """Label the reports in INPUT: a CSV/TSV (delimiter sniffed), a .jsonl, a .parquet, a .txt
     file, a directory of .txt files, or - (stdin).
 
-    Output: one row per report with `id`, the 14 findings and `No Finding` in the CheXpert
-    convention (1 positive, 0 negative, -1 uncertain, blank not mentioned). A report that
+    Output: one row per report with `id`, the scheme's label columns (default: the 14
+    findings, then `No Finding`; `--scheme chexpert`: the CheXpert labeler's 14 columns, named
+    and ordered as it writes them) coded 1 positive, 0 negative, -1 uncertain, blank not
+    mentioned; `--keep-text` adds a `Reports` column. A report that
     cannot be read or labeled gets an `error` and the others go on. -o never overwrites
     INPUT; the CSV header is written with the first row, so a run that fails early leaves
     stdout empty.
@@ -102,7 +121,7 @@ def label_cmd(
     run the same command with --resume to label only what is left. Parses are cached
     (`cxrlabel cache info`), so re-labeling after a rule change skips the parser.
     """
-    from ..batch import DEFAULT, LabelOptions, resolve_cache, run_sharded
+    from ..batch import DEFAULT, LabelOptions, output_columns, resolve_cache, run_sharded, scheme_ref
 
     _check_usage(input, output, resume=resume, scheduler=scheduler, engine=engine)
     if progress is None:
@@ -110,6 +129,7 @@ def label_cmd(
     options = LabelOptions(
         parser=parser, grammars=tuple(grammars), replace_grammars=replace_grammars, policy=policy,
         explain=explain, batch_size=batch_size, cache=None if no_cache else resolve_cache(cache_path or DEFAULT),
+        scheme=scheme_ref(scheme), keep_text=keep_text,
     )
     records = _read_records(input, column=column, id_column=id_column, header=header, encoding=encoding)
     if output:
@@ -120,7 +140,7 @@ def label_cmd(
         )
         click.echo(f"labeled {n} reports → {output}", err=True)
         return
-    columns = [*OUTPUT_COLUMNS, *(["explain"] if explain else []), "error"]
+    columns = output_columns(options.scheme, keep_text=keep_text, explain=explain)
     rows = _labeled_rows(records, options, engine=engine, jobs=jobs, shard_size=shard_size, scheduler=scheduler, progress=progress)
     write_rows(rows, sys.stdout, fmt=fmt, columns=columns, escape_formulas=escape_formulas)
 

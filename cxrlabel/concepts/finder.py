@@ -14,7 +14,7 @@ from typing import Iterable
 
 from ..errors import OntologyError
 from ..ontology import NORMAL, ConceptPattern, Entry, Ontology, load_ontology, normalize_phrase
-from ..types import FINDINGS, OTHER, Label, Mention, Sentence
+from ..types import OTHER, Label, Mention, Sentence
 from .index import build_index, stopwords
 
 __all__ = ["FUZZY_MAX_TOKENS", "ConceptFinder"]
@@ -215,8 +215,7 @@ class ConceptFinder:
                 for term in found:
                     hits.extend(_Hit(i, j + 1, e) for e in self._entries.get(term, ()))
 
-    @staticmethod
-    def _resolve(hits: list[_Hit]) -> list[_Hit]:
+    def _resolve(self, hits: list[_Hit]) -> list[_Hit]:
         """Exclusions drop their finding's hits inside them; a gapped pattern hit is dropped
         when a term touches its gap, so it never swallows a term ("pleural effusion versus
         pleural thickening"); then the longest span wins (several findings may share one
@@ -246,7 +245,7 @@ class ConceptFinder:
             out.append(h)
         # a generic OTHER word on the span of one of the 14 ("effusion versus [thickening]")
         # adds nothing
-        named = {(h.start, h.end) for h in out if h.entry.finding in FINDINGS}
+        named = {(h.start, h.end) for h in out if h.entry.finding in self.ontology.findings}
         out = [h for h in out if not (h.entry.finding == OTHER and (h.start, h.end) in named)]
         out.sort(key=lambda h: (h.start, h.entry.finding))
         return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..types import FINDINGS, Label, Sentence
+from ..types import Label, Sentence
 from .model import BoundNode, Explanation, Firing, MentionExplanation, ScopeCheck, SentenceExplanation, TokenRow
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -119,8 +119,8 @@ def explain_result(result: ReportLabels, labeler: Labeler) -> Explanation:
     return Explanation(
         text=result.text,
         sentences=sentences,
-        labels={f: (None if result[f] is None else result[f].value) for f in FINDINGS},
-        rules={f: result.rule_ids(f) for f in FINDINGS if result[f] is not None},
+        labels={f: (None if result[f] is None else result[f].value) for f in result},
+        rules={f: result.rule_ids(f) for f in result if result[f] is not None},
         normal=result.normal,
         policy=result.policy,
         failures=tuple(result.failures),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 
-from ..types import FINDINGS
 from .model import Explanation, MentionExplanation, SentenceExplanation
 
 __all__ = ["arc_levels", "render_html", "render_svg"]
@@ -155,7 +154,7 @@ def render_html(expl: Explanation, *, title: str = "cxrlabel explain") -> str:
     for a, b, err in expl.failures:
         parts.append(f"<p>unparsed sentence {a}-{b}: {e(err)}</p>")
     parts.append("<h2>Labels</h2><table><tr><th>finding</th><th>label</th><th>rules</th></tr>")
-    for f in FINDINGS:
+    for f in expl.labels:
         lab = expl.labels.get(f)
         if lab is not None:
             parts.append(f'<tr><td>{e(f)}</td><td class="{e(lab)}">{e(lab)}</td><td>{e(", ".join(expl.rules.get(f, ())))}</td></tr>')

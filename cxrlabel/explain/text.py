@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..types import FINDINGS
 from .model import Explanation, Firing, MentionExplanation, ScopeCheck, SentenceExplanation
 
 __all__ = ["render_text"]
@@ -106,7 +105,7 @@ def render_text(expl: Explanation, *, color: bool = False) -> str:
     for a, b, err in expl.failures:
         lines.append(f"unparsed sentence {a}-{b}: {err}")
     lines.append(_style("labels:", color, bold=True))
-    mentioned = [f for f in FINDINGS if expl.labels.get(f) is not None]
+    mentioned = [f for f in expl.labels if expl.labels.get(f) is not None]
     for f in mentioned:
         rules = ", ".join(expl.rules.get(f, ())) or "-"
         lab = expl.labels[f] or ""

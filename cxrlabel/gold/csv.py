@@ -4,13 +4,15 @@ One row per report: an id column, a text column, and a column per annotated find
 ``1`` / ``0`` / ``-1`` / blank (the CheXpert convention) or the words ``positive`` /
 ``negative`` / ``uncertain`` (any case). Finding headers are matched ignoring case, spaces,
 underscores and hyphens (``Pleural Thickening`` = ``Pleural_Thickening``); a ``No Finding`` or
-``normal`` column, when present, is scored as Normal. Findings without a column are skipped and
-named in the gold's ``notes``.
+``normal`` column (or the scheme's Normal column), when present, is scored as Normal. Findings
+without a column are skipped and named in the gold's ``notes``.
 
-Another label space's headers reach a finding only through :data:`HEADER_ALIASES`, the one table
-of them (CheXpert's ``Pleural Effusion`` is the default scheme's ``Effusion``). It is kept small
-on purpose: only headers that mean the same observation are aliased; CheXpert columns without a
-counterpart (``Airspace Opacity``, ``Lung Lesion``, ``Support Devices``, ...) are not scored.
+The findings are the scheme's (:mod:`cxrlabel.schemes`; default ``chestxray14``). Another label
+space's headers reach a finding only through the scheme's ``gold_aliases:`` (the chestxray14
+scheme reads CheXpert's ``Pleural Effusion`` as ``Effusion``; the chexpert scheme reads the
+Stanford set's ``Airspace Opacity`` as ``Lung Opacity``). They are kept small on purpose: only
+headers that mean the same observation are aliased; columns without a counterpart (in
+chestxray14: ``Lung Lesion``, ``Support Devices``, ...) are not scored.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ import pandas as pd
 
 from ..columns import ID_COLUMN_GUESSES, TEXT_COLUMN_GUESSES, pick_column
 from ..errors import GoldError
-from ..types import CODE_LABELS, FINDINGS, LABEL_CODES
+from ..schemes import Scheme, get_scheme
+from ..types import CODE_LABELS, LABEL_CODES
 from .goldset import GoldSet
 
-__all__ = ["HEADER_ALIASES", "TEXT_COLUMN_GUESSES", "ID_COLUMN_GUESSES", "load_gold_csv", "parse_label"]
+__all__ = ["TEXT_COLUMN_GUESSES", "ID_COLUMN_GUESSES", "load_gold_csv", "parse_label"]
 
 _WORDS = {label.value: code for label, code in LABEL_CODES.items()}
 _NUMBERS = {code: code for code in CODE_LABELS}
@@ -38,13 +41,17 @@ def _key(header: str) -> str:
     return re.sub(r"[\s_\-]+", "", str(header)).casefold()
 
 
-#: Header of another label space (compared as :func:`_key` does) → the finding it means.
-HEADER_ALIASES: dict[str, str] = {
-    "Pleural Effusion": "Effusion",  # CheXpert / MIMIC-CXR
-}
+def __getattr__(name: str) -> object:
+    if name == "HEADER_ALIASES":  # the old home of the default scheme's gold_aliases
+        return dict(get_scheme().gold_aliases)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
-_FINDING_KEYS = {_key(f): f for f in FINDINGS}
-_FINDING_KEYS.update({_key(alias): f for alias, f in HEADER_ALIASES.items()})
+
+def _finding_keys(scheme: Scheme) -> dict[str, str]:
+    """Header key (:func:`_key`) → finding, for the scheme's findings and its gold aliases."""
+    keys = {_key(f): f for f in scheme.findings}
+    keys.update({_key(alias): f for alias, f in scheme.gold_aliases.items() if f in scheme.findings})
+    return keys
 
 
 def parse_label(value: object) -> float:
@@ -82,8 +89,10 @@ def load_gold_csv(
     text_column: str | None = None,
     id_column: str | None = None,
     name: str | None = None,
+    scheme: str | os.PathLike[str] | Scheme | None = None,
 ) -> GoldSet:
-    """Read a user's annotated CSV into a :class:`~cxrlabel.gold.goldset.GoldSet`.
+    """Read a user's annotated CSV into a :class:`~cxrlabel.gold.goldset.GoldSet` whose
+    findings are ``scheme``'s (default ``chestxray14``; ``"chexpert"`` for CheXpert-format gold).
 
     Without ``text_column``/``id_column`` the usual names are tried (``text``, ``report``; ``id``,
     ``filename``, ...); with no id column, reports are numbered ``row1``, ``row2``, ... .
@@ -99,13 +108,14 @@ def load_gold_csv(
             code="G510",
         )
     id_col = _pick_column(columns, id_column, ID_COLUMN_GUESSES, "id", path)
-    finding_cols, normal_col = _label_columns(columns, path)
+    sch = get_scheme(scheme)
+    finding_cols, normal_col = _label_columns(columns, path, sch)
     ids = _ids(df, id_col, path)
-    ordered = [f for f in FINDINGS if f in finding_cols]
+    ordered = [f for f in sch.findings if f in finding_cols]
     data = {f: _column_labels(df, finding_cols[f], path) for f in ordered}
     if normal_col is not None:
         data["normal"] = [1.0 if v == 1.0 else 0.0 for v in _column_labels(df, normal_col, path, normal=True)]
-    missing = [f for f in FINDINGS if f not in finding_cols]
+    missing = [f for f in sch.findings if f not in finding_cols]
     notes = {}
     if missing:
         notes["_missing"] = f"{path.name}: no column for {', '.join(missing)}; these findings are not scored"
@@ -117,6 +127,7 @@ def load_gold_csv(
         labels=labels,
         scored=tuple(ordered),
         notes=notes,
+        normal_name=sch.normal.column,
     )
 
 
@@ -129,20 +140,22 @@ def _read_frame(path: Path) -> pd.DataFrame:
         raise GoldError(f"{path}: not a readable CSV file ({err})", code="G510") from err
 
 
-def _label_columns(columns: list[str], path: Path) -> tuple[dict[str, str], str | None]:
+def _label_columns(columns: list[str], path: Path, scheme: Scheme) -> tuple[dict[str, str], str | None]:
     """Finding → its column (headers matched by :func:`_key`, aliases included), and the
     No Finding / normal column."""
     finding_cols: dict[str, str] = {}
     normal_col: str | None = None
+    keys = _finding_keys(scheme)
+    normal_keys = _NORMAL_HEADERS | {_key(scheme.normal.column)}
     for col in columns:
         k = _key(col)
-        if k in _FINDING_KEYS and _FINDING_KEYS[k] not in finding_cols:
-            finding_cols[_FINDING_KEYS[k]] = col
-        elif k in _NORMAL_HEADERS and normal_col is None:
+        if k in keys and keys[k] not in finding_cols:
+            finding_cols[keys[k]] = col
+        elif k in normal_keys and normal_col is None:
             normal_col = col
     if not finding_cols:
         raise GoldError(
-            f"{path}: no finding columns found; expected some of {', '.join(FINDINGS)} "
+            f"{path}: no finding columns of the {scheme.name} scheme found; expected some of {', '.join(scheme.findings)} "
             f"(the columns are: {', '.join(map(repr, columns))})",
             code="G510",
         )

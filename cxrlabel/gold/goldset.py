@@ -14,7 +14,6 @@ from typing import Mapping
 import pandas as pd
 
 from ..errors import GoldError
-from ..types import FINDINGS
 
 __all__ = ["SPLITS", "GoldSet"]
 
@@ -27,7 +26,7 @@ class GoldSet:
     """Reports with reference labels.
 
     ``labels`` is indexed by report id (same order as ``ids``) and has a column per annotated
-    finding (a subset of :data:`~cxrlabel.types.FINDINGS`, in that order) plus an optional
+    finding (a subset of its scheme's findings, in that order) plus an optional
     ``normal`` column (1/0).
     """
 
@@ -39,6 +38,8 @@ class GoldSet:
     notes: Mapping[str, str] = field(default_factory=dict)
     testset: frozenset[str] | None = None
     split_name: str = "all"
+    #: What the scheme calls Normal (the ``normal`` column), e.g. ``No Finding``.
+    normal_name: str = "Normal"
 
     def __post_init__(self) -> None:
         if len(self.ids) != len(self.texts):
@@ -53,8 +54,8 @@ class GoldSet:
 
     @property
     def findings(self) -> tuple[str, ...]:
-        """Annotated findings, in the ChestX-ray14 order."""
-        return tuple(f for f in FINDINGS if f in self.labels.columns)
+        """Annotated findings, in the label table's order (its scheme's)."""
+        return tuple(c for c in self.labels.columns if c != "normal")
 
     @property
     def has_normal(self) -> bool:

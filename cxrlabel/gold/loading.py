@@ -20,7 +20,7 @@ def load_gold(spec: str | os.PathLike[str] | GoldSet, *, testset: str | os.PathL
     """A gold set from a registered name, a CSV path, or a :class:`GoldSet` (returned as is).
 
     ``options`` go to the gold's loader where it accepts them (``reports=``, ``text_column=``,
-    ``id_column=``, ``download=``); ``testset`` (a file of report ids, one a line) gives a CSV
+    ``id_column=``, ``download=``, ``scheme=``: whose findings a CSV's columns are); ``testset`` (a file of report ids, one a line) gives a CSV
     gold a test split, or replaces a registered gold's own test list.
     """
     if isinstance(spec, GoldSet):
@@ -39,7 +39,8 @@ def load_gold(spec: str | os.PathLike[str] | GoldSet, *, testset: str | os.PathL
             raise GoldError(f"gold plugin {name!r} returned {type(gold).__name__}, not a GoldSet", code="G523")
         return gold
     if path.suffix.lower() == ".csv" or path.exists():
-        gold = load_gold_csv(path, text_column=options.get("text_column"), id_column=options.get("id_column"))
+        gold = load_gold_csv(path, text_column=options.get("text_column"), id_column=options.get("id_column"),
+                             scheme=options.get("scheme"))
         if testset is not None:
             gold = gold.with_testset(load_testset_ids(testset))
         return gold

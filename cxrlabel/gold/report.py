@@ -43,22 +43,33 @@ def format_table(res: EvalResult) -> str:
     if res.normal is not None:
         out.append(_row("Normal", res.normal, width))
     if res.three_way is not None:
-        out.append("")
-        out.append("three-way F1 (gold has uncertain labels)")
-        classes = ("mention", "positive", "negative", "uncertain")
-        out.append(f"{'finding':<{width}} " + " ".join(f"{c:>9}" for c in classes))
-        for f in res.findings:
-            c = res.three_way[f]
-            out.append(f"{f:<{width}} " + " ".join(f"{c[k].f1:>9.3f}" for k in classes if k in c))
-        macro = res.three_way_macro()
-        n = len(res.averaged)
-        out.append(f"{f'macro ({n})':<{width}} " + " ".join(f"{macro[k].f1:>9.3f}" for k in classes if k in macro))
+        out += _three_way_lines(res, width)
     for key, note in res.notes.items():
         mark = "* " if key in left_out else ""
         out.append(f"{mark}{note}")
     if res.failures:
         out.append(f"{len(res.failures)} reports could not be labeled and count as nothing found")
     return "\n".join(out) + "\n"
+
+
+def _three_way_lines(res: EvalResult, width: int) -> list[str]:
+    """The CheXpert paper's table: per observation mention / positive / negation / uncertain F1
+    ("–" where the gold has no label of that class), then macro and micro over the members."""
+    assert res.three_way is not None
+    classes = ("mention", "positive", "negative", "uncertain")
+    members = res.three_way_members()
+    width = max(width, len(res.normal_name) + 2)
+    out = ["", "three-way F1 (the CheXpert paper's tasks: mention = any of 1/0/-1, negation = 0, uncertain = -1)",
+           f"{'observation':<{width}} " + " ".join(f"{c:>9}" for c in classes) + f" {'mentions':>8}"]
+    for f in res.three_way:
+        c = res.three_way[f]
+        cells = [f"{c[k].f1:>9.3f}" if f in members.get(k, ()) else f"{'–':>9}" for k in classes]
+        out.append(f"{f:<{width}} " + " ".join(cells) + f" {c['mention'].support:>8d}")
+    for name, avg in (("macro", res.three_way_macro()), ("micro", res.three_way_micro())):
+        cells = [f"{avg[k].f1:>9.3f}" if k in avg else f"{'–':>9}" for k in classes]
+        counts = "/".join(str(len(members.get(k, ()))) for k in classes)
+        out.append(f"{name:<{width}} " + " ".join(cells) + f"   (over {counts} observations)")
+    return out
 
 
 def format_csv(res: EvalResult) -> str:
@@ -78,11 +89,14 @@ def format_csv(res: EvalResult) -> str:
     if res.normal is not None:
         put("normal", "Normal", res.normal, "")
     if res.three_way is not None:
-        for f in res.findings:
+        members = res.three_way_members()
+        for f in res.three_way:
             for cls, s in res.three_way[f].items():
-                put(f"three-way-{cls}", f, s, f in res.averaged)
+                put(f"three-way-{cls}", f, s, f in members.get(cls, ()))
         for cls, avg in res.three_way_macro().items():
             put(f"three-way-{cls}", "macro", avg, "")
+        for cls, pooled in res.three_way_micro().items():
+            put(f"three-way-{cls}", "micro", pooled, "")
     return buf.getvalue()
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from ..errors import RuleError, SourceLocation
+from ..schemes import known_findings
 from ..types import FINDINGS, STAGE_ORDER, Label, Stage
 from .diagnostics import Diagnostics, did_you_mean
 from .model import Example, Rule
@@ -72,6 +73,7 @@ def _examples(raw: Any, diag: Diagnostics, rule_id: str | None, pos: Pos | None)
     if not isinstance(raw, list):
         diag.add("R132", "'examples:' must be a list of {text: …, expect: {Finding: label}}", pos, rule_id=rule_id)
         return ()
+    known: list[str] | None = None  # every scheme's finding names, looked up on first need
     out = []
     item_pos = getattr(raw, "item_pos", [])
     for k, ex in enumerate(raw):
@@ -100,8 +102,8 @@ def _examples(raw: Any, diag: Diagnostics, rule_id: str | None, pos: Pos | None)
             continue
         labels: dict[str, Label] = {}
         for finding, label in expect.items():
-            if finding not in FINDINGS:
-                diag.add("R150", f"unknown finding {finding!r}{did_you_mean(finding, FINDINGS)}",
+            if finding not in FINDINGS and finding not in (known := known or sorted(known_findings())):
+                diag.add("R150", f"unknown finding {finding!r}{did_you_mean(finding, known)}",
                          _pos(expect, finding, value=False), rule_id=rule_id)
                 ok = False
             elif label not in _LABELS:
