@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from .concepts import ConceptFinder
-from .labeler import Labeler
+from .labeler import Labeler, resolve_rules
 from .parsers.base import get_parser
 from .rules.examples import ExampleResult, run_examples
-from .rules.packs import PACKS, default_rules, grammar_dir, load_source, merge_rules
+from .rules.packs import PACKS, grammar_dir, load_source, merge_rules
+from .schemes import get_scheme
 
 __all__ = ["RuleTestResult", "run_rule_tests", "shipped_sources"]
 
@@ -66,14 +67,18 @@ def run_rule_tests(
     parser: Any = "spacy",
     only: bool = False,
     ontology: Any = None,
+    scheme: Any = None,
 ) -> list[RuleTestResult]:
     """Label every example of every rule in ``sources`` (default: every shipped grammar file)
-    with a full :class:`~cxrlabel.Labeler`; one result per example, in file order."""
+    with a full :class:`~cxrlabel.Labeler` of ``scheme`` (default ``chestxray14``; its packs
+    are among the shipped rules); one result per example, in file order. Examples are read in
+    the scheme's finding names (see :func:`cxrlabel.rules.examples.run_examples`)."""
     sources = list(sources) if sources else shipped_sources()
     loaded = [(s, load_source(s)) for s in sources]  # every file is read before any parsing
     parser_obj = get_parser(parser) if isinstance(parser, str) else parser
-    finder = ontology if isinstance(ontology, ConceptFinder) else ConceptFinder(**(ontology or {}))
-    shipped = [] if only else default_rules()
+    sch = get_scheme(scheme)
+    finder = ontology if isinstance(ontology, ConceptFinder) else ConceptFinder(**{"ontology": sch.ontology, **(ontology or {})})
+    shipped = [] if only else resolve_rules(list(sch.grammars) or None)
     results: list[RuleTestResult] = []
     for source, rules in loaded:
         labeler = Labeler(
@@ -81,6 +86,7 @@ def run_rule_tests(
             grammars=merge_rules(shipped, rules),
             ontology=finder,
             replace_grammars=True,
+            scheme=sch,
             self_check=False,  # the examples are the check; a subset pack cannot pass the canaries
         )
         where = {r.id: (str(r.location) if r.location else None) for r in rules}

@@ -66,8 +66,9 @@ def _finding_columns(df: pd.DataFrame, index: pd.Index, p: Path, uncertain: str)
         missing = [f for f in FINDINGS if f not in df.columns]
         if missing:
             raise VisionError(
-                f"label table {p} lacks finding columns {missing}; expected cxrlabel output "
-                f"(id + 14 findings) or NIH Data_Entry (Finding Labels)",
+                f"label table {p} lacks finding columns {missing}; expected cxrlabel output of the "
+                f"default chestxray14 scheme (id + 14 findings; a `--scheme chexpert` table has other "
+                f"columns) or NIH Data_Entry (Finding Labels)",
                 code="V810",
             )
         # cells read through the one label ↔ code table, then made training targets

@@ -5,7 +5,8 @@ A tiny third-party package (``cxrplug_demo``) is written into a temp folder toge
 site-packages — and put on ``PYTHONPATH`` of a ``cxrlabel`` subprocess. It adds a rule pack
 (``cxrlabel.grammars``: a factory returning rules loaded from YAML), a gold standard
 (``cxrlabel.gold``: a loader returning a :class:`cxrlabel.gold.GoldSet`), a subcommand
-(``cxrlabel.commands``: a click command) and a vision model (``cxrlabel.models``: a factory).
+(``cxrlabel.commands``: a click command), a vision model (``cxrlabel.models``: a factory) and a
+label scheme (``cxrlabel.schemes``: the Path of a scheme folder shipped beside the module).
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ import pytest
 
 PLUGIN_MODULE = '''
 """A demo cxrlabel plugin: a rule pack, a gold standard, a subcommand and a vision model."""
+import pathlib
+
 import click
 import pandas as pd
 
 from cxrlabel.gold import GoldSet
+
+DEMO_SCHEME = pathlib.Path(__file__).with_name("demo_scheme")
 from cxrlabel.rules import load_rules
 
 RULES = """
@@ -82,7 +87,15 @@ demo-hello = cxrplug_demo:demo_cmd
 
 [cxrlabel.models]
 demo-net = cxrplug_demo:demo_net
+
+[cxrlabel.schemes]
+demo-scheme = cxrplug_demo:DEMO_SCHEME
 """
+
+SCHEME_FILES = {
+    "scheme.yaml": 'name: demo-scheme\nversion: "1"\nbase: chestxray14\nnormal: {column: Clear}\n',
+    "findings.yaml": 'version: "1"\nfindings:\n  Pleura: {from: [Effusion, Pleural_Thickening]}\n  Air Leak: {from: [Pneumothorax]}\n',
+}
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +107,9 @@ def plugin_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: cxrplug-demo\nVersion: 0.1\n", encoding="utf-8")
     (info / "entry_points.txt").write_text(ENTRY_POINTS, encoding="utf-8")
+    (root / "demo_scheme").mkdir()
+    for name, text in SCHEME_FILES.items():
+        (root / "demo_scheme" / name).write_text(text, encoding="utf-8")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(root), *filter(None, [env.get("PYTHONPATH")])])
     return env
@@ -191,6 +207,18 @@ def test_label_uses_a_plugin_rule_pack_by_name(plugin_env: dict[str, str], tmp_p
     assert rows["r1"]["Effusion"] == "0"
     assert "demo-vanished" in rows["r1"]["explain"]
     assert rows["r2"]["Effusion"] == "1"
+
+
+def test_a_plugin_scheme_is_listed_and_labels_with_its_own_columns(plugin_env: dict[str, str], tmp_path: Path) -> None:
+    listed = cxrlabel("list", "schemes", env=plugin_env)
+    assert "demo-scheme\tplugin:cxrplug-demo" in listed.stdout, listed.stderr
+    reports = tmp_path / "reports.csv"
+    reports.write_text("id,text\nr1,Small left pleural effusion. No pneumothorax.\nr2,Lungs are clear.\n", encoding="utf-8")
+    out = cxrlabel("label", str(reports), "--scheme", "demo-scheme", "--no-cache", env=plugin_env)
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert list(rows[0]) == ["id", "Pleura", "Air Leak", "Clear", "error"]
+    assert (rows[0]["Pleura"], rows[0]["Air Leak"], rows[1]["Clear"]) == ("1", "0", "1")
 
 
 @pytest.mark.slow

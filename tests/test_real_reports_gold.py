@@ -53,8 +53,14 @@ def test_three_way_scores_include_mention_and_a_macro_row(tmp_path):
     assert res.three_way["Edema"]["mention"].f1 == 1.0
     assert res.three_way["Edema"]["negative"].f1 == 0.0
     macro = res.three_way_macro()
-    assert macro["uncertain"].f1 == (0.0 + 1.0) / 2
-    assert macro["mention"].f1 == 1.0
+    # as the CheXpert paper's Table 2: a task is averaged over the observations whose gold has
+    # that class (no gold -1 for Effusion: it is left out of the uncertain average)
+    assert res.three_way_members()["uncertain"] == ("Edema",)
+    assert macro["uncertain"].f1 == 1.0
+    # No Finding (the gold's normal column) is an observation of its own, with mention only
+    assert res.three_way_members()["mention"] == ("Effusion", "Edema", "No Finding")
+    assert res.three_way["Effusion"]["mention"].f1 == 1.0 and "negative" not in res.three_way["No Finding"]
+    assert macro["mention"].f1 == (1.0 + 1.0 + res.three_way["No Finding"]["mention"].f1) / 3
     table = format_result(res, "table")
-    assert "mention" in table and "macro (2)" in table
+    assert "mention" in table and "macro (2)" in table and "(over " in table
     assert "three_way_macro" in res.to_dict()

@@ -14,14 +14,16 @@ import click
 
 from ..errors import OntologyError
 from ..ontology import NORMAL, Ontology, load_ontology
-from ..types import FINDINGS, OTHER
+from ..schemes import get_scheme
+from ..types import OTHER
+from .label import scheme_option
 
 __all__ = ["describe", "ontology_group"]
 
 
 def describe(onto: Ontology, name: str | None = None) -> list[dict[str, Any]]:
     """The ontology (or one finding, ``OTHER`` or ``NORMAL``) as JSON-able records."""
-    valid = (*FINDINGS, OTHER, NORMAL)
+    valid = (*onto.findings, OTHER, NORMAL)
     if name is not None and name not in valid:
         by_lower = {v.lower(): v for v in valid}
         if name.lower() not in by_lower:
@@ -69,6 +71,12 @@ def _text(rec: dict[str, Any], full: bool) -> str:
     return "\n".join(lines)
 
 
+def _ontology(ontology_dir: str | None, scheme: str) -> Ontology:
+    """``--ontology-dir`` (a plain ontology folder of the scheme's findings) or the scheme's own."""
+    sch = get_scheme(scheme)
+    return load_ontology(ontology_dir, sch.findings) if ontology_dir else sch.ontology
+
+
 @click.group("ontology")
 def ontology_group() -> None:
     """Show the findings' CUIs, synonyms and exclusions; build the concept index."""
@@ -78,9 +86,11 @@ def ontology_group() -> None:
 @click.argument("finding", required=False)
 @click.option("--ontology-dir", type=click.Path(file_okay=False, exists=True), help="Another ontology folder.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON records instead of text.")
-def show_cmd(finding: str | None, ontology_dir: str | None, as_json: bool) -> None:
-    """List the findings (or one FINDING, OTHER, NORMAL in full)."""
-    onto = load_ontology(ontology_dir)
+@scheme_option
+def show_cmd(finding: str | None, ontology_dir: str | None, as_json: bool, scheme: str) -> None:
+    """List the findings of --scheme (or one FINDING, OTHER, NORMAL in full); a derived scheme
+    (chexpert) shows its findings with the base phrases they take."""
+    onto = _ontology(ontology_dir, scheme)
     records = describe(onto, finding)
     if as_json:
         click.echo(json.dumps({"version": onto.version, "entries": records}, indent=2))
@@ -88,7 +98,7 @@ def show_cmd(finding: str | None, ontology_dir: str | None, as_json: bool) -> No
     if finding is None:
         click.echo(f"ontology {onto.version} ({onto.source})")
         for r in records:
-            if r["finding"] in FINDINGS:
+            if r["finding"] in onto.findings:
                 click.echo(_text(r, full=False))
         for kind in (OTHER, NORMAL):
             group = [r for r in records if r["finding"] == kind]
@@ -103,12 +113,13 @@ def show_cmd(finding: str | None, ontology_dir: str | None, as_json: bool) -> No
 @click.option("--umls-dir", type=click.Path(file_okay=False, exists=True), help="A UMLS META folder (MRCONSO.RRF, MRSTY.RRF).")
 @click.option("--unmapped", type=click.Choice(["ignore", "other"]), default="ignore", show_default=True, help="UMLS disorders outside the 14 CUI sets.")
 @click.option("--force", is_flag=True, help="Rebuild even if a cached index exists.")
-def build_cmd(ontology_dir: str | None, umls_dir: str | None, unmapped: str, force: bool) -> None:
-    """Build (or reuse) the QuickUMLS index; print its folder."""
+@scheme_option
+def build_cmd(ontology_dir: str | None, umls_dir: str | None, unmapped: str, force: bool, scheme: str) -> None:
+    """Build (or reuse) the QuickUMLS index of --scheme's ontology; print its folder."""
     from ..concepts import build_index
 
     t0 = time.perf_counter()
-    path = build_index(load_ontology(ontology_dir), umls_dir, unmapped=unmapped, force=force)
+    path = build_index(_ontology(ontology_dir, scheme), umls_dir, unmapped=unmapped, force=force)
     click.echo(f"built in {time.perf_counter() - t0:.2f} s", err=True)
     click.echo(str(path))
 
@@ -117,13 +128,14 @@ def build_cmd(ontology_dir: str | None, umls_dir: str | None, unmapped: str, for
 @click.argument("text")
 @click.option("--parser", "parser_name", default="spacy", show_default=True, help="Parser backend.")
 @click.option("--threshold", type=float, default=0.9, show_default=True, help="Fuzzy similarity; 1.0 = exact only.")
-def find_cmd(text: str, parser_name: str, threshold: float) -> None:
+@scheme_option
+def find_cmd(text: str, parser_name: str, threshold: float, scheme: str) -> None:
     """Print the concept mentions in TEXT (one sentence per line: finding, CUI, span, text)."""
     from ..concepts import ConceptFinder
     from ..document import parse_report
     from ..parsers import get_parser
 
-    finder = ConceptFinder(threshold=threshold)
+    finder = ConceptFinder(get_scheme(scheme).ontology, threshold=threshold)
     doc = parse_report(text, get_parser(parser_name))
     for s in doc.sentences:
         for m in finder.find(s):

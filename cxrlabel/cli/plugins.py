@@ -1,7 +1,7 @@
 """``cxrlabel list [KIND]``: what is installed, built in or from plugins.
 
 A thin wrapper over :mod:`cxrlabel.registry`: KIND is one of its :data:`~cxrlabel.registry.KINDS`
-(``commands``, ``gold``, ``grammars``, ``models``, ``parsers``, ``policies``). Each line on
+(``commands``, ``gold``, ``grammars``, ``models``, ``parsers``, ``policies``, ``schemes``). Each line on
 stdout is ``name<TAB>origin``: ``builtin`` for what ships with cxrlabel, or
 ``plugin:<distribution>`` for a name that an installed package adds through the entry-point
 group of that kind (``cxrlabel.grammars``, ``cxrlabel.parsers``, ...).
@@ -34,7 +34,7 @@ def list_plugins(kind: str) -> list[tuple[str, str]]:
 @click.argument("kind", type=click.Choice(sorted(KINDS)), required=False)
 def list_cmd(kind: str | None) -> None:
     """List the installed rule packs (grammars), parser backends, gold standards, aggregation
-    policies, subcommands (commands) or vision models (models), one `name<TAB>origin` a line;
+    policies, label schemes (schemes), subcommands (commands) or vision models (models), one `name<TAB>origin` a line;
     without KIND, every kind, each line prefixed by its kind."""
     if kind is not None:
         for name, origin in list_plugins(kind):

@@ -9,6 +9,8 @@ import sys
 
 import click
 
+from .label import scheme_option
+
 __all__ = ["format_results", "test_cmd"]
 
 
@@ -38,17 +40,21 @@ def format_results(results: list, *, strict: bool = False, failures_only: bool =
 @click.option("--strict", is_flag=True, help="Also fail an example whose own rule did not decide any mention.")
 @click.option("--failures-only", is_flag=True, help="Print only the failing (and, with --strict, warning) examples.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per example.")
-def test_cmd(sources: tuple[str, ...], parser: str, only: bool, strict: bool, failures_only: bool, as_json: bool) -> None:
+@scheme_option
+def test_cmd(sources: tuple[str, ...], parser: str, only: bool, strict: bool, failures_only: bool, as_json: bool,
+             scheme: str) -> None:
     """Label every rule's examples with the full labeler and compare with what they expect.
 
     FILE_OR_PACK: rule files (my_rules.yaml) or pack names (clinical); default: every shipped
     grammar file. The rules under test are added to the shipped rules (--only: used alone).
     Exit 1 if any example fails. An example whose own rule did not decide a mention is a warning
-    (another rule may rightly decide first); --strict makes it a failure.
+    (another rule may rightly decide first); --strict makes it a failure. With --scheme the
+    examples run through that scheme's labeler (its packs included), their findings read in its
+    names; examples naming only findings the scheme lacks are skipped.
     """
     from ..rules_testing import run_rule_tests
 
-    results = run_rule_tests(list(sources) or None, parser=parser, only=only)
+    results = run_rule_tests(list(sources) or None, parser=parser, only=only, scheme=scheme)
     if as_json:
         for r in results:
             if not failures_only or not r.passed or (strict and not r.fired):
