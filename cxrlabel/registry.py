@@ -166,6 +166,7 @@ grammars = _kind("grammars", "rule pack", {
     "differential": "cxrlabel.rules.packs:differential_rules",
     "likelihood": "cxrlabel.rules.packs:likelihood_rules",
     "chexpert": "cxrlabel.rules.packs:chexpert_rules",
+    "chexpert-conventions": "cxrlabel.rules.packs:chexpert_conventions_rules",
 })
 gold = _kind("gold", "gold standard", {
     "openi": "cxrlabel.gold.openi:load_openi",

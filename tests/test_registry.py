@@ -189,7 +189,7 @@ def test_every_shipped_pack_is_a_registered_grammar() -> None:
     from cxrlabel.rules.packs import PACKS
 
     builtin = {n for n in registry.grammars.names() if registry.grammars.origin(n) == "builtin"}
-    assert builtin == set(PACKS) == {"table6", "clinical", "differential", "likelihood", "chexpert"}
+    assert builtin == set(PACKS) == {"table6", "clinical", "differential", "likelihood", "chexpert", "chexpert-conventions"}
 
 
 def test_the_cli_group_adds_exactly_the_registered_commands() -> None:

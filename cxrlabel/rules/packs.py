@@ -22,6 +22,7 @@ from .model import Rule
 
 __all__ = [
     "PACKS",
+    "chexpert_conventions_rules",
     "chexpert_rules",
     "clinical_rules",
     "default_rules",
@@ -51,6 +52,8 @@ PACKS: dict[str, tuple[str, ...]] = {
     "likelihood": ("likelihood.yaml",),
     # Both opt-ins together: the CheXpert labeler's reading of uncertainty.
     "chexpert": ("differential.yaml", "likelihood.yaml"),
+    # The chexpert scheme's own conventions (ontology/chexpert/scheme.yaml `grammars:`).
+    "chexpert-conventions": ("chexpert_conventions.yaml",),
 }
 
 DEFAULT_PACK = "clinical"
@@ -106,6 +109,11 @@ def likelihood_rules() -> list[Rule]:
 def chexpert_rules() -> list[Rule]:
     """Both opt-ins, ``differential`` and ``likelihood`` (the ``chexpert`` pack)."""
     return _load_builtin("chexpert")
+
+
+def chexpert_conventions_rules() -> list[Rule]:
+    """The chexpert scheme's conventions (the ``chexpert-conventions`` pack)."""
+    return _load_builtin("chexpert-conventions")
 
 
 def default_rules() -> list[Rule]:
