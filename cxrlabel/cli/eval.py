@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from .label import scheme_option
+from .label import key_values, scheme_option
 
 __all__ = ["eval_cmd"]
 
@@ -29,6 +29,8 @@ __all__ = ["eval_cmd"]
 @click.option("--text-column", default=None, help="CSV gold: the column holding the report text.")
 @click.option("--id-column", default=None, help="CSV gold: the column holding report ids.")
 @click.option("--parser", default="spacy", show_default=True, help="Parser backend.")
+@click.option("--parser-option", "parser_option", multiple=True, metavar="KEY=VALUE", callback=key_values,
+              help="An option of the parser backend (repeatable), e.g. --parser-option dir=PATH for stanza.")
 @click.option("--grammars", multiple=True,
               help="Extra rule pack name or YAML file, added to the shipped rules; repeatable.")
 @click.option("--policy", default=None, help="Aggregation policy name (default: the labeler's).")
@@ -49,6 +51,7 @@ def eval_cmd(
     text_column: str | None,
     id_column: str | None,
     parser: str,
+    parser_option: dict[str, str],
     grammars: tuple[str, ...],
     policy: str | None,
     errors_path: str | None,
@@ -77,6 +80,8 @@ def eval_cmd(
     for note in gold.notes.values():
         click.echo(f"note: {note}", err=True)
     labeler_options = {"parser": parser, "grammars": list(grammars) or None, "scheme": scheme}
+    if parser_option:
+        labeler_options["parser_options"] = parser_option
     if policy is not None:
         labeler_options["policy"] = policy
     labeler = cxrlabel.Labeler(**labeler_options)

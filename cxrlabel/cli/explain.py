@@ -34,6 +34,7 @@ def explain_cmd(
     replace_grammars: bool,
     policy: str,
     scheme: str,
+    parser_option: dict[str, str],
 ) -> None:
     """Explain the labels of one report: TEXT, - (stdin) or --file PATH.
 
@@ -51,7 +52,7 @@ def explain_cmd(
         report = sys.stdin.read()
     else:
         report = text
-    labeler = make_labeler(parser, grammars, replace_grammars, policy, scheme)
+    labeler = make_labeler(parser, grammars, replace_grammars, policy, scheme, parser_option)
     expl = explain(report, labeler)
     if html_path:
         with open(html_path, "w", encoding="utf-8") as fh:

@@ -12,7 +12,7 @@ from ..batch.failures import FailureTally
 from ..errors import InputError
 from ..io import check_output_path, read_reports, write_rows
 
-__all__ = ["label_cmd", "labeler_options", "make_labeler", "result_row", "scheme_option"]
+__all__ = ["key_values", "label_cmd", "labeler_options", "make_labeler", "result_row", "scheme_option"]
 
 
 def labeler_options(fn: Any) -> Any:
@@ -26,8 +26,27 @@ def labeler_options(fn: Any) -> Any:
         metavar="PACK|FILE.yaml",
         help="Extra rule pack name or rule file (repeatable); added to the shipped rules.",
     )(fn)
+    fn = click.option(
+        "--parser-option",
+        "parser_option",
+        multiple=True,
+        metavar="KEY=VALUE",
+        callback=key_values,
+        help="An option of the parser backend (repeatable), e.g. --parser-option dir=PATH for stanza's model folder.",
+    )(fn)
     fn = click.option("--parser", default="spacy", show_default=True, help="Parser backend: spacy, stanza, or a plugin.")(fn)
     return fn
+
+
+def key_values(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, str]:
+    """``("dir=/x", "package=mimic")`` → ``{"dir": "/x", "package": "mimic"}``."""
+    out = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE (e.g. dir=/path/to/stanza_resources)", ctx, param)
+        out[key.strip()] = value
+    return out
 
 
 def scheme_option(fn: Any) -> Any:
@@ -42,11 +61,12 @@ def scheme_option(fn: Any) -> Any:
     )(fn)
 
 
-def make_labeler(parser: str, grammars: tuple[str, ...], replace_grammars: bool, policy: str, scheme: str | None = None) -> Any:
+def make_labeler(parser: str, grammars: tuple[str, ...], replace_grammars: bool, policy: str, scheme: str | None = None,
+                 parser_options: dict[str, str] | None = None) -> Any:
     from ..labeler import Labeler
 
     return Labeler(parser=parser, grammars=list(grammars) or None, replace_grammars=replace_grammars, policy=policy,
-                   scheme=scheme)
+                   scheme=scheme, parser_options=parser_options)
 
 
 def result_row(rid: str, result: Any, *, explain: bool) -> dict[str, Any]:
@@ -89,7 +109,7 @@ def label_cmd(
     jobs: int, batch_size: int, shard_size: int, resume: bool, cache_path: str | None,
     no_cache: bool, engine: str, scheduler: str | None, progress: bool | None,
     allow_failures: bool, parser: str, grammars: tuple[str, ...], replace_grammars: bool,
-    policy: str, scheme: str,
+    policy: str, scheme: str, parser_option: dict[str, str],
 ) -> None:
     """Label the reports in INPUT: a CSV/TSV (delimiter sniffed), a .jsonl, a .parquet, a .txt
     file, a directory of .txt files, or - (stdin).
@@ -114,7 +134,7 @@ def label_cmd(
     if progress is None:
         progress = sys.stderr.isatty()
     options = LabelOptions(
-        parser=parser, grammars=tuple(grammars), replace_grammars=replace_grammars, policy=policy,
+        parser=parser, parser_options=parser_option, grammars=tuple(grammars), replace_grammars=replace_grammars, policy=policy,
         explain=explain, batch_size=batch_size, cache=None if no_cache else resolve_cache(cache_path or DEFAULT),
         scheme=scheme_ref(scheme), keep_text=keep_text,
     )
