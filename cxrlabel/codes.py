@@ -147,6 +147,7 @@ _I = {
     "I246": "an output path that would overwrite an input (-o INPUT, a file in an input folder)",
     # I29x: the parse cache
     "I290": ("CacheError", "the parse cache cannot be opened or is not a cxrlabel parse cache"),
+    "I297": ("CacheError", "the parse cache stayed locked by another process past the lock timeout"),
 }
 
 _P = {
