@@ -145,6 +145,12 @@ _I = {
     "I244": "a .parquet input without pyarrow, or an unreadable Parquet file",
     "I245": "a binary file (NUL bytes, a Parquet/zip/gzip signature) given as text",
     "I246": "an output path that would overwrite an input (-o INPUT, a file in an input folder)",
+    # I25x: faults of the run itself (the command line answers them with one line)
+    "I250": "the run was interrupted (Ctrl-C)",
+    "I251": "no space left on the device while writing (a full disk, stdout sent to /dev/full)",
+    "I252": "stdin ('-') is closed or cannot be read",
+    "I253": "an output file or folder cannot be written (permissions, a read-only file system)",
+    "I254": "another operating-system error reached the command",
     # I29x: the parse cache
     "I290": ("CacheError", "the parse cache cannot be opened or is not a cxrlabel parse cache"),
     "I297": ("CacheError", "the parse cache stayed locked by another process past the lock timeout"),
