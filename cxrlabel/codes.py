@@ -181,6 +181,7 @@ _G = {
     "G501": "the OpenI reports or test list cannot be found or downloaded",
     "G502": "the downloaded OpenI file has the wrong sha256",
     "G503": "the OpenI tarball or an XML report in it is malformed",
+    "G504": "the OpenI archive or folder is over the size caps (entries, bytes per entry, bytes in all)",
     "G510": "a gold CSV cannot be used (file, columns)",
     "G511": "a gold CSV cell is not a label, or a report id is empty",
     "G520": "an unknown or unavailable split, or a gold that takes no test list",
@@ -217,6 +218,8 @@ _V = {
     "V818": "an image dataset is misconfigured (no folder or cache, names and targets differ)",
     "V819": "an image name is found twice under the image folder (names must be unique)",
     "V820": "a checkpoint that is missing, unreadable, or not written by cxrlabel vision train",
+    "V821": "a checkpoint or weights file whose declared tensors do not fit in it (checked before torch allocates them)",
+    "V822": "an image over the pixel cap (cxrlabel_vision.data.MAX_IMAGE_PIXELS), checked from its header",
     "V830": "a bad command argument",
 }
 
