@@ -104,6 +104,8 @@ _R = {
     "R172": "invalid 'direction' (use before, after or either)",
     "R173": "invalid 'window' (a whole number of tokens from 1 to 40)",
     "R174": "'stop:' is not a non-empty list of single words",
+    # R18x: warnings of `rules check` (the file loads; matching it may be slow)
+    "R180": "warning: a pattern node with many unconstrained neighbours, whose matching cost can explode",
 }
 
 _I = {
@@ -194,6 +196,7 @@ _G = {
 _L = {
     "L600": "a labeler error without a more specific code",
     "L601": "the self-check failed: the canary sentences did not get their labels",
+    "L602": "rule matching on one sentence went past its budget (cxrlabel.rules.matcher.MATCH_BUDGET)",
 }
 
 _X = {
