@@ -1,0 +1,140 @@
+"""How labeling time grows with the length of one report: 8 kB → 1 MB, doubling.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_scaling.py [--reports ../shared/data/openi/NLMCXR_reports.tgz] [--repeat 3] [--smoke]
+
+One report of each size is built by concatenating OpenI reports (their FINDINGS/IMPRESSION
+text under headers, so a 1 MB report holds ~2,000 headers), plus two shapes that used to be
+quadratic: ``findings_lines`` (a report of ``FINDINGS`` lines) and ``blank_runs`` (sentences
+ending in long runs of blanks before a line break). Timed, best of ``--repeat``:
+
+- ``sections``: :func:`cxrlabel.sections.select_sections` (header scanning);
+- ``sentences``: :func:`cxrlabel.sentences.sentence_spans` over the selected sections (called
+  directly, so the split memo does not hide the work);
+- ``label``: :meth:`cxrlabel.Labeler.label` on the OpenI shape, 8 → 128 kB (spaCy parse,
+  concepts, rules), each size from reports not used by a smaller one, so the sentence memo
+  helps no more than in a real batch.
+
+Each line gives seconds and µs per kB; the last column is the per-kB time relative to the
+smallest size. Linear time keeps it near 1; the bar is at most 2 at 1 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Callable
+
+DEFAULT_TGZ = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "openi" / "NLMCXR_reports.tgz"
+KB = 1024
+
+
+def _openi_texts(path: Path) -> list[str]:
+    from cxrlabel.gold.openi import read_openi_reports
+
+    out = []
+    for r in read_openi_reports(path):
+        parts = [f"FINDINGS: {r.findings}" if r.findings else "", f"IMPRESSION: {r.impression}" if r.impression else ""]
+        text = "\n".join(p for p in parts if p)
+        if text:
+            out.append(text)
+    return out
+
+
+def _fill(pieces: list[str], start: int, size: int) -> tuple[str, int]:
+    """Reports from ``pieces[start:]`` (cycling) joined by blank lines up to ``size`` chars."""
+    out, n, k = [], 0, start
+    while n < size:
+        piece = pieces[k % len(pieces)]
+        out.append(piece)
+        n += len(piece) + 2
+        k += 1
+    return "\n\n".join(out)[:size], k
+
+
+SHAPES: dict[str, Callable[[int], str]] = {
+    "findings_lines": lambda n: ("FINDINGS\n" * (n // 9 + 1))[:n],
+    "blank_runs": lambda n: ((("No effusion." + " " * 200 + "\nLungs are clear. " * 3 + "\n\n") * (n // 274 + 1))[:n]),
+}
+
+
+def _best(fn: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def _pre_parse(text: str) -> tuple[Callable[[], object], Callable[[], object]]:
+    from cxrlabel.sections import select_sections
+    from cxrlabel.sentences import sentence_spans
+
+    sections = select_sections(text)
+    return (lambda: select_sections(text)), (lambda: [sentence_spans(text, s.start, s.end) for s in sections])
+
+
+def _line(name: str, size: int, secs: float, base: float | None) -> float:
+    per_kb = secs / (size / KB) * 1e6
+    rel = per_kb / base if base else 1.0
+    print(f"{name:<28} {size // KB:>6} kB {secs:>9.4f} s {per_kb:>10.1f} us/kB  x{rel:.2f}")
+    return per_kb
+
+
+def run_pre_parse(shape: str, make: Callable[[int], str], sizes: list[int], repeat: int) -> dict[str, float]:
+    worst: dict[str, float] = {}
+    base: dict[str, float] = {}
+    for size in sizes:
+        text = make(size)
+        for stage, fn in zip(("sections", "sentences"), _pre_parse(text)):
+            per_kb = _line(f"{shape} {stage}", size, _best(fn, repeat), base.get(stage))
+            base.setdefault(stage, per_kb)
+            worst[stage] = per_kb / base[stage]
+    return worst
+
+
+def run_label(texts: list[str], sizes: list[int], repeat: int) -> float:
+    from cxrlabel import Labeler
+
+    lab = Labeler()
+    lab.label("No pneumothorax.")  # model, index and self-check loaded before timing
+    start, base, rel = len(texts) // 2, None, 1.0
+    for size in sizes:
+        text, start = _fill(texts, start, size)
+        secs = _best(lambda: lab.label(text), 1)  # once: a repeat would hit the sentence memo
+        per_kb = _line("openi label()", size, secs, base)
+        base = base or per_kb
+        rel = per_kb / base
+    return rel
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reports", type=Path, default=DEFAULT_TGZ)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--smoke", action="store_true", help="seconds: 8-32 kB, label() on 8-16 kB, one pass")
+    args = ap.parse_args()
+    top, label_top = (32, 16) if args.smoke else (1024, 128)
+    if args.smoke:
+        args.repeat = 1
+    sizes = [KB * 8 * 2**k for k in range(20) if 8 * 2**k <= top]
+    label_sizes = [s for s in sizes if s <= label_top * KB]
+    print(f"python {platform.python_version()}, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.2f}")
+    texts = _openi_texts(args.reports)
+    shapes = {"openi": lambda n: _fill(texts, 0, n)[0], **SHAPES}
+    worst = {}
+    for shape, make in shapes.items():
+        for stage, rel in run_pre_parse(shape, make, sizes, args.repeat).items():
+            worst[f"{shape} {stage}"] = rel
+    worst["openi label()"] = run_label(texts, label_sizes, args.repeat)
+    name, rel = max(worst.items(), key=lambda kv: kv[1])
+    print(f"largest per-kB time relative to {sizes[0] // KB} kB: x{rel:.2f} ({name}); the bar: x2.00")
+
+
+if __name__ == "__main__":
+    main()
