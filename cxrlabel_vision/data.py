@@ -20,7 +20,7 @@ from torch.utils.data import Dataset
 
 from cxrlabel.errors import VisionError
 
-__all__ = ["MAX_IMAGE_PIXELS", "ImageCache", "XrayDataset", "build_cache", "find_images", "load_image", "open_image", "to_input"]
+__all__ = ["ImageCache", "MAX_IMAGE_PIXELS", "XrayDataset", "build_cache", "find_images", "load_image", "open_image", "to_input"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 

@@ -38,7 +38,7 @@ from ..types import Label, Stage
 from .model import Rule
 from .pattern import NodeSpec, Pattern
 
-__all__ = ["Hit", "Matcher"]
+__all__ = ["Hit", "MATCH_BUDGET", "Matcher", "over_budget"]
 
 
 @dataclass(frozen=True)
