@@ -2,12 +2,13 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_scaling.py [--reports ../shared/data/openi/NLMCXR_reports.tgz] [--repeat 3] [--smoke]
+    .venv/bin/python benchmarks/bench_scaling.py [--reports ../shared/data/openi/NLMCXR_reports.tgz] [--repeat 5] [--smoke]
 
 One report of each size is built by concatenating OpenI reports (their FINDINGS/IMPRESSION
 text under headers, so a 1 MB report holds ~2,000 headers), plus two shapes that used to be
 quadratic: ``findings_lines`` (a report of ``FINDINGS`` lines) and ``blank_runs`` (sentences
-ending in long runs of blanks before a line break). Timed, best of ``--repeat``:
+ending in long runs of blanks before a line break). Timed, best of ``--repeat`` interleaved
+rounds over the sizes:
 
 - ``sections``: :func:`cxrlabel.sections.select_sections` (header scanning);
 - ``sentences``: :func:`cxrlabel.sentences.sentence_spans` over the selected sections (called
@@ -62,21 +63,18 @@ SHAPES: dict[str, Callable[[int], str]] = {
 }
 
 
-def _best(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+def _timed(fn: Callable[[], object]) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
 
 
-def _pre_parse(text: str) -> tuple[Callable[[], object], Callable[[], object]]:
+def _pre_parse(text: str) -> dict[str, Callable[[], object]]:
     from cxrlabel.sections import select_sections
     from cxrlabel.sentences import sentence_spans
 
     sections = select_sections(text)
-    return (lambda: select_sections(text)), (lambda: [sentence_spans(text, s.start, s.end) for s in sections])
+    return {"sections": lambda: select_sections(text), "sentences": lambda: [sentence_spans(text, s.start, s.end) for s in sections]}
 
 
 def _line(name: str, size: int, secs: float, base: float | None) -> float:
@@ -87,14 +85,23 @@ def _line(name: str, size: int, secs: float, base: float | None) -> float:
 
 
 def run_pre_parse(shape: str, make: Callable[[int], str], sizes: list[int], repeat: int) -> dict[str, float]:
+    """Per stage, the largest per-kB time relative to the smallest size. The sizes are timed
+    in interleaved rounds (best of ``repeat`` per size), so that a burst of load from other
+    processes on a shared machine does not land on one size only."""
+    stages = {size: _pre_parse(make(size)) for size in sizes}
+    best: dict[tuple[str, int], float] = {}
+    for _ in range(repeat):
+        for size in sizes:
+            for stage, fn in stages[size].items():
+                t = _timed(fn)
+                best[stage, size] = min(best.get((stage, size), t), t)
     worst: dict[str, float] = {}
-    base: dict[str, float] = {}
-    for size in sizes:
-        text = make(size)
-        for stage, fn in zip(("sections", "sentences"), _pre_parse(text)):
-            per_kb = _line(f"{shape} {stage}", size, _best(fn, repeat), base.get(stage))
-            base.setdefault(stage, per_kb)
-            worst[stage] = per_kb / base[stage]
+    for stage in ("sections", "sentences"):
+        base = None
+        for size in sizes:
+            per_kb = _line(f"{shape} {stage}", size, best[stage, size], base)
+            base = base or per_kb
+            worst[stage] = max(worst.get(stage, 0.0), per_kb / base)
     return worst
 
 
@@ -106,7 +113,7 @@ def run_label(texts: list[str], sizes: list[int], repeat: int) -> float:
     start, base, rel = len(texts) // 2, None, 1.0
     for size in sizes:
         text, start = _fill(texts, start, size)
-        secs = _best(lambda: lab.label(text), 1)  # once: a repeat would hit the sentence memo
+        secs = _timed(lambda: lab.label(text))  # once: a repeat would hit the sentence memo
         per_kb = _line("openi label()", size, secs, base)
         base = base or per_kb
         rel = per_kb / base
@@ -116,7 +123,7 @@ def run_label(texts: list[str], sizes: list[int], repeat: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reports", type=Path, default=DEFAULT_TGZ)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--smoke", action="store_true", help="seconds: 8-32 kB, label() on 8-16 kB, one pass")
     args = ap.parse_args()
     top, label_top = (32, 16) if args.smoke else (1024, 128)
