@@ -84,10 +84,11 @@ def _line(name: str, size: int, secs: float, base: float | None) -> float:
     return per_kb
 
 
-def run_pre_parse(shape: str, make: Callable[[int], str], sizes: list[int], repeat: int) -> dict[str, float]:
-    """Per stage, the largest per-kB time relative to the smallest size. The sizes are timed
-    in interleaved rounds (best of ``repeat`` per size), so that a burst of load from other
-    processes on a shared machine does not land on one size only."""
+def run_pre_parse(shape: str, make: Callable[[int], str], sizes: list[int], repeat: int) -> dict[str, tuple[float, float]]:
+    """Per stage, the per-kB time relative to the smallest size: ``(at the largest size, the
+    largest at any size)``. The sizes are timed in interleaved rounds (best of ``repeat`` per
+    size), so that a burst of load from other processes on a shared machine does not land on
+    one size only."""
     stages = {size: _pre_parse(make(size)) for size in sizes}
     best: dict[tuple[str, int], float] = {}
     for _ in range(repeat):
@@ -95,29 +96,30 @@ def run_pre_parse(shape: str, make: Callable[[int], str], sizes: list[int], repe
             for stage, fn in stages[size].items():
                 t = _timed(fn)
                 best[stage, size] = min(best.get((stage, size), t), t)
-    worst: dict[str, float] = {}
+    out: dict[str, tuple[float, float]] = {}
     for stage in ("sections", "sentences"):
-        base = None
+        base, rels = None, []
         for size in sizes:
             per_kb = _line(f"{shape} {stage}", size, best[stage, size], base)
             base = base or per_kb
-            worst[stage] = max(worst.get(stage, 0.0), per_kb / base)
-    return worst
+            rels.append(per_kb / base)
+        out[stage] = (rels[-1], max(rels))
+    return out
 
 
-def run_label(texts: list[str], sizes: list[int], repeat: int) -> float:
+def run_label(texts: list[str], sizes: list[int]) -> tuple[float, float]:
     from cxrlabel import Labeler
 
     lab = Labeler()
     lab.label("No pneumothorax.")  # model, index and self-check loaded before timing
-    start, base, rel = len(texts) // 2, None, 1.0
+    start, base, rels = len(texts) // 2, None, []
     for size in sizes:
         text, start = _fill(texts, start, size)
         secs = _timed(lambda: lab.label(text))  # once: a repeat would hit the sentence memo
         per_kb = _line("openi label()", size, secs, base)
         base = base or per_kb
-        rel = per_kb / base
-    return rel
+        rels.append(per_kb / base)
+    return rels[-1], max(rels)
 
 
 def main() -> None:
@@ -134,14 +136,15 @@ def main() -> None:
     print(f"python {platform.python_version()}, {os.cpu_count()} cpus, load {os.getloadavg()[0]:.2f}")
     texts = _openi_texts(args.reports)
     shapes = {"openi": lambda n: _fill(texts, 0, n)[0], **SHAPES}
-    worst = {}
+    rel: dict[str, tuple[float, float]] = {}
     for shape, make in shapes.items():
-        for stage, rel in run_pre_parse(shape, make, sizes, args.repeat).items():
-            worst[f"{shape} {stage}"] = rel
-    worst["openi label()"] = run_label(texts, label_sizes, args.repeat)
-    name, rel = max(worst.items(), key=lambda kv: kv[1])
-    print(f"largest per-kB time relative to {sizes[0] // KB} kB: x{rel:.2f} ({name}); the bar: x2.00")
-
+        for stage, pair in run_pre_parse(shape, make, sizes, args.repeat).items():
+            rel[f"{shape} {stage}"] = pair
+    rel["openi label()"] = run_label(texts, label_sizes)
+    at_top = max(rel.items(), key=lambda kv: kv[1][0])
+    anywhere = max(rel.items(), key=lambda kv: kv[1][1])
+    print(f"per-kB time at the largest size relative to {sizes[0] // KB} kB: x{at_top[1][0]:.2f} at most ({at_top[0]}); the bar: x2.00")
+    print(f"largest at any size: x{anywhere[1][1]:.2f} ({anywhere[0]})")
 
 if __name__ == "__main__":
     main()

@@ -188,6 +188,8 @@ def test_ctrl_c_is_one_i250_line_naming_resume_and_the_resumed_run_has_every_row
         assert done.returncode == 0, done.stderr
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
     assert [r["id"] for r in rows] == [f"r{k}" for k in range(400)]
+    whole = subprocess.run(_cli("label", str(data), "--no-cache"), env=_env(tmp_path), capture_output=True, text=True, timeout=600)
+    assert rows == list(csv.DictReader(io.StringIO(whole.stdout)))  # the same labels as one uninterrupted run
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
