@@ -89,3 +89,20 @@ def test_the_budget_is_per_sentence_and_the_same_sentence_fails_the_same_way():
     # a sentence it can match is matched, well within the budget
     (hit,) = Matcher(load_rules(_wide_rule_yaml(5))).match(_one_head_sentence(8), 1)
     assert hit.rule_id == "wide"
+
+
+def test_a_sentence_over_the_budget_fails_its_report_with_blank_labels(monkeypatch):
+    from cxrlabel import label_many
+    from cxrlabel.labeler import Labeler
+
+    # a real OpenI-style sentence that reaches VF2 (the judge's modifier rule), with no budget
+    text = "No confluent lobar consolidation or pleural effusion."
+    monkeypatch.setattr(matcher_mod, "MATCH_BUDGET", 0)
+    with pytest.raises(CxrlabelError) as err:
+        Labeler(memo=False).label(text)
+    assert err.value.code == "L602"
+    df = label_many([text, "No pneumothorax."], labeler=Labeler(memo=False), jobs=1, progress=False)
+    failed, fine = df.iloc[0], df.iloc[1]
+    assert "L602" in failed["error"]
+    assert failed.drop(["id", "error"]).isna().all()  # no label, No Finding blank too
+    assert fine["Pneumothorax"] == 0 and fine["No Finding"] == 1
