@@ -192,6 +192,10 @@ def _stop_now(pool: ProcessPoolExecutor) -> None:
         proc.terminate()
     for proc in procs:
         proc.join(5)
+    try:  # join the pool's manager thread now: left to interpreter exit, its wake-up on an
+        pool.shutdown(wait=True)  # already closed pipe printed a traceback (CPython 3.11)
+    except OSError:
+        pass
 
 
 def _broken(exc: BaseException) -> InputError:

@@ -51,7 +51,8 @@ class LazyGroup(click.Group):
 
         try:
             result = super().invoke(ctx)
-            sys.stdout.flush()  # a full disk shows here, not in Python's flush at exit
+            if sys.stdout is not None:
+                sys.stdout.flush()  # a full disk shows here, not in Python's flush at exit
             return result
         except CxrlabelError as err:
             click.echo(str(err), err=True)
