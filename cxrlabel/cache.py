@@ -61,6 +61,11 @@ _ADVICE = "run `cxrlabel cache clear` (or delete the file), pass another --cache
 _log = logging.getLogger("cxrlabel.cache")
 _PLACEMENT = ("start", "end", "index", "section")
 _CHUNK = 500  # sqlite's default limit on host parameters is 999 (older builds)
+#: Seconds one cache operation waits for another process's lock (sqlite's busy timeout); a
+#: lock held longer, after one more try, is a :class:`CacheError` ``I297`` that names the file,
+#: so a stuck or foreign lock stops a run within seconds instead of blocking it silently.
+LOCK_TIMEOUT_S = 5.0
+_LOCK_TRIES = 2
 
 
 def default_cache_path() -> Path:
@@ -150,11 +155,12 @@ class ParseCache:
     """The sqlite store. Opens lazily (so it can be handed to worker processes by path) and
     reconnects after a fork/spawn. ``get_many``/``put_many`` work in batches."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = 60.0) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, timeout: float = LOCK_TIMEOUT_S) -> None:
         self.path = Path(path) if path is not None else default_cache_path()
         self.timeout = timeout
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
+        self._stuck: CacheError | None = None  # a lock timeout, re-raised without waiting again
 
     def __getstate__(self) -> dict[str, Any]:
         return {"path": self.path, "timeout": self.timeout}
@@ -204,15 +210,29 @@ class ParseCache:
         except sqlite3.Error as exc:
             raise self._failed("writing", exc) from exc
 
-    def _retry(self, fn: Any, tries: int = 20) -> Any:
+    def _retry(self, fn: Any, tries: int = _LOCK_TRIES) -> Any:
+        if self._stuck is not None:  # one wait per process: every later call would wait again
+            raise self._stuck
         for k in range(tries):
             try:
                 return fn()
             except sqlite3.OperationalError as exc:  # "database is locked" beyond busy_timeout
-                if "locked" not in str(exc) or k == tries - 1:
+                if "locked" not in str(exc):
                     raise
+                if k == tries - 1:
+                    self._stuck = self._locked(exc)
+                    raise self._stuck from exc
                 time.sleep(0.05 * (k + 1))
         return None  # pragma: no cover
+
+    def _locked(self, exc: Exception) -> CacheError:
+        waited = self.timeout * _LOCK_TRIES
+        return CacheError(
+            f"the parse cache {self.path} stayed locked by another process for {waited:g} s ({exc}); "
+            "wait for the other cxrlabel run to finish, use --no-cache, or run `cxrlabel cache clear` "
+            "if no other run is using it",
+            code="I297",
+        )
 
     def get_many(self, keys: list[str]) -> dict[str, str]:
         """Stored values of those ``keys`` that are present."""
@@ -253,7 +273,8 @@ class ParseCache:
         """Path, entry count, size on disk and entries per parser build."""
         if not self.path.exists():
             return CacheInfo(self.path, 0, 0, {})
-        rows = self.conn.execute("SELECT parser, version, COUNT(*) FROM parses GROUP BY parser, version").fetchall()
+        q = "SELECT parser, version, COUNT(*) FROM parses GROUP BY parser, version"
+        rows = self._retry(lambda: self.conn.execute(q).fetchall())
         size = sum(p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file())
         return CacheInfo(self.path, sum(n for _, _, n in rows), size, {f"{p} {v}": n for p, v, n in rows})
 
@@ -264,7 +285,7 @@ class ParseCache:
         if not self.path.exists():
             return 0
         try:
-            n = self.conn.execute("SELECT COUNT(*) FROM parses").fetchone()[0]
+            n = self._retry(lambda: self.conn.execute("SELECT COUNT(*) FROM parses").fetchone()[0])
             self._retry(lambda: self.conn.execute("DELETE FROM parses"))
             self.conn.execute("VACUUM")
         except (CacheError, sqlite3.Error) as exc:

@@ -104,6 +104,8 @@ _R = {
     "R172": "invalid 'direction' (use before, after or either)",
     "R173": "invalid 'window' (a whole number of tokens from 1 to 40)",
     "R174": "'stop:' is not a non-empty list of single words",
+    # R18x: warnings of `rules check` (the file loads; matching it may be slow)
+    "R180": "warning: a pattern node with many unconstrained neighbours, whose matching cost can explode",
 }
 
 _I = {
@@ -150,9 +152,16 @@ _I = {
     "I251": "a sentence of the report could not be parsed (the parser's error follows)",
     "I252": "a sentence longer than the limit with no safe place (';', a line break) to split it",
     "I253": "cxrlabel label finished with failed reports (blank labels, an error cell); --allow-failures exits 0",
+    # I26x: faults of the run itself (the command line answers them with one line)
+    "I260": "the run was interrupted (Ctrl-C)",
+    "I261": "no space left on the device while writing (a full disk, stdout sent to /dev/full)",
+    "I262": "stdin ('-') is closed or cannot be read",
+    "I263": "an output file or folder cannot be written (permissions, a read-only file system)",
+    "I264": "another operating-system error reached the command",
     # I29x: the parse cache
     "I290": ("CacheError", "the parse cache cannot be opened or is not a cxrlabel parse cache"),
     "I291": ("CacheError", "the parse cache cannot be read or written while labeling (disk full, read-only, corrupt)"),
+    "I297": ("CacheError", "the parse cache stayed locked by another process past the lock timeout"),
 }
 
 _P = {
@@ -182,6 +191,7 @@ _G = {
     "G501": "the OpenI reports or test list cannot be found or downloaded",
     "G502": "the downloaded OpenI file has the wrong sha256",
     "G503": "the OpenI tarball or an XML report in it is malformed",
+    "G504": "the OpenI archive or folder is over the size caps (entries, bytes per entry, bytes in all)",
     "G510": "a gold CSV cannot be used (file, columns)",
     "G511": "a gold CSV cell is not a label, or a report id is empty",
     "G520": "an unknown or unavailable split, or a gold that takes no test list",
@@ -195,6 +205,7 @@ _G = {
 _L = {
     "L600": "a labeler error without a more specific code",
     "L601": "the self-check failed: the canary sentences did not get their labels",
+    "L602": "rule matching on one sentence went past its budget (cxrlabel.rules.matcher.MATCH_BUDGET)",
 }
 
 _X = {
@@ -219,6 +230,8 @@ _V = {
     "V818": "an image dataset is misconfigured (no folder or cache, names and targets differ)",
     "V819": "an image name is found twice under the image folder (names must be unique)",
     "V820": "a checkpoint that is missing, unreadable, or not written by cxrlabel vision train",
+    "V821": "a checkpoint or weights file whose declared tensors do not fit in it (checked before torch allocates them)",
+    "V822": "an image over the pixel cap (cxrlabel_vision.data.MAX_IMAGE_PIXELS), checked from its header",
     "V830": "a bad command argument",
 }
 

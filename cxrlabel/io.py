@@ -29,6 +29,7 @@ naming the line, and nothing is labeled.
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import math
@@ -315,6 +316,20 @@ def _read_parquet(path: Path, *, column: str | None, id_column: str | None) -> I
     yield from _table_records(((n, list(r)) for n, r in enumerate(zip(*cols), start=1)), names, str(path), id_idx, texts)
 
 
+def _read_stdin(stdin: IO[bytes] | None) -> bytes:
+    stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
+    try:
+        if stream is None:  # started with stdin closed (`<&-`): Python sets sys.stdin to None
+            raise OSError(errno.EBADF, "closed")
+        return stream.read()
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"cannot read the reports from stdin ('-'): it is closed or unreadable ({exc}); pipe the "
+            "reports in (`cat reports.txt | cxrlabel label -`) or pass a file",
+            code="I262",
+        ) from None
+
+
 def read_reports(
     source: str | Path,
     *,
@@ -326,7 +341,7 @@ def read_reports(
 ) -> Iterator[ReportRecord]:
     """Every report of ``source`` (see the module docstring for the accepted forms)."""
     if str(source) == "-":
-        data = (stdin or sys.stdin.buffer).read()
+        data = _read_stdin(stdin)
         yield ReportRecord("stdin", decode_bytes(data, source="<stdin>", encoding=encoding))
         return
     path = Path(source)

@@ -17,6 +17,7 @@ either is present, else the whole report.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -103,16 +104,26 @@ class Section:
         return report[self.start : self.end]
 
 
+def _ink_before(text: str, pos: int) -> int:
+    """The index just past the last non-blank character before ``pos`` on its line, or the
+    line's start when there is none. Walks back over blanks only, so scanning every header of
+    a report this way stays linear (each blank run is walked for one header at most)."""
+    while pos > 0 and text[pos - 1] != "\n" and text[pos - 1].isspace():
+        pos -= 1
+    return pos
+
+
 def _colon_header(text: str, start: int, raw: str) -> bool:
     """Whether ``raw:`` at ``start`` is a header: at the start of a line in any case; inside a
     line only in capitals ("... IMPRESSION: ..."), or capitalised right after the end of a
     sentence ("... stable. Impression: ..."). So "compared with the prior exam: stable" is not."""
-    line_start = text.rfind("\n", 0, start) + 1
-    before = text[line_start:start].rstrip()
-    if not before or raw.isupper():
+    if raw.isupper():
+        return True
+    ink = _ink_before(text, start)
+    if ink == 0 or text[ink - 1] == "\n":  # nothing before it on its line
         return True
     # after a sentence end in any case: "... stable. impression: ..." (lower-cased reports)
-    return before[-1] in ".;:!?"
+    return text[ink - 1] in ".;:!?"
 
 
 def _canonical(raw: str) -> str:
@@ -128,11 +139,13 @@ def find_sections(text: str) -> list[Section]:
     for m in _COLON_RE.finditer(text):
         if _colon_header(text, m.start("name"), m.group("name")):
             headers.append((m.start("name"), m.end(), _canonical(m.group("name"))))
+    colon_starts = [h[0] for h in headers]  # in text order, not overlapping: bisect, not a scan
     for m in _LINE_RE.finditer(text):
         raw = m.group("name")
         if raw != raw.upper():  # at line start without a colon it must be in capitals
             continue
-        if any(h[0] <= m.start("name") < h[1] for h in headers):
+        k = bisect.bisect_right(colon_starts, m.start("name")) - 1
+        if k >= 0 and m.start("name") < headers[k][1]:  # inside a colon header
             continue
         headers.append((m.start("name"), m.end(), _canonical(raw)))
     headers.sort()
@@ -175,8 +188,10 @@ _SENTENCE_END_RE = re.compile(r"[.;](?=\s|$)|\n")
 
 def _inline(text: str, hstart: int, previous: Section) -> bool:
     """Whether a header sits inside the previous section's text rather than opening a line."""
-    line_start = text.rfind("\n", 0, hstart) + 1
-    return line_start <= previous.header_start or bool(text[line_start:hstart].strip())
+    ink = _ink_before(text, hstart)
+    if ink > 0 and text[ink - 1] != "\n":  # text before it on its line
+        return True
+    return ink <= previous.header_start
 
 
 def select_sections(text: str, names: frozenset[str] | set[str] = LABELED_SECTIONS) -> list[Section]:

@@ -85,10 +85,13 @@ _MARKER_RE = re.compile(
 )
 # Newlines that end a piece: blank line; or newline followed by a marker or a capital letter,
 # or preceded by sentence punctuation / colon.
-_HARD_BREAK_RE = re.compile(
-    rf"\n[ \t]*\n\s*"
-    rf"|(?<=[.;:!?])[ \t]*\r?\n\s*"
-    rf"|[ \t]*\r?\n[ \t]*(?=\(?\d{{1,2}}[.)]\s|[-*\u2022\u2023\u25e6\u2043]\s|[A-Z][a-z])"
+_BREAK_BEFORE_LINE = r"[ \t]*\r?\n[ \t]*(?=\(?\d{1,2}[.)]\s|[-*\u2022\u2023\u25e6\u2043]\s|[A-Z][a-z])"
+_HARD_BREAK_RE = re.compile(rf"\n[ \t]*\n\s*|(?<=[.;:!?])[ \t]*\r?\n\s*|{_BREAK_BEFORE_LINE}")
+# The same for scanning, with the last alternative tried only where a blank run starts: from
+# inside a run it matches exactly where it matches from the run's start (which comes first),
+# and trying it at every blank of a long run made splitting quadratic.
+_HARD_BREAK_SCAN_RE = re.compile(
+    rf"\n[ \t]*\n\s*|(?<=[.;:!?])[ \t]*\r?\n\s*|(?<![ \t]){_BREAK_BEFORE_LINE}"
 )
 # Run-on dictation: "...infiltrates Emphysema..." (a lower-case word, spaces, a Titlecase word),
 # unless the lower-case word is a function word ("evidence of Pneumonia" stays whole).
@@ -110,10 +113,20 @@ def tokenizer() -> PunktSentenceTokenizer:
     return PunktSentenceTokenizer(params)
 
 
-def _pieces(text: str, start: int, end: int, pattern: re.Pattern[str]) -> Iterator[tuple[int, int]]:
-    """Cut ``text[start:end]`` at every match of ``pattern`` (matches are dropped)."""
+def _hard_breaks(text: str, start: int, end: int) -> Iterator[re.Match[str]]:
+    """The :data:`_HARD_BREAK_RE` matches in ``text[start:end]``, found in linear time: the
+    piece may start inside a blank run, so a match right at ``start`` is tried first."""
+    first = _HARD_BREAK_RE.match(text, start, end)
+    if first:
+        yield first
+        start = first.end()
+    yield from _HARD_BREAK_SCAN_RE.finditer(text, start, end)
+
+
+def _pieces(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Cut ``text[start:end]`` at every hard break (the breaks are dropped)."""
     pos = start
-    for m in pattern.finditer(text, start, end):
+    for m in _hard_breaks(text, start, end):
         if m.start() > pos:
             yield pos, m.start()
         pos = max(pos, m.end())
@@ -160,7 +173,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     end = len(text) if end is None else end
     punkt = tokenizer()
     out: list[tuple[int, int]] = []
-    for b0, b1 in _pieces(text, start, end, _HARD_BREAK_RE):
+    for b0, b1 in _pieces(text, start, end):
         for m0, m1 in _strip_markers(text, b0, b1):
             for r0, r1 in _runon_cuts(text, m0, m1):
                 chunk = text[r0:r1]

@@ -12,6 +12,7 @@ import torch
 from cxrlabel.errors import VisionError
 
 from .registry import create_model
+from .safeload import check_checkpoint, check_model_size
 
 __all__ = ["load_checkpoint", "model_from_checkpoint", "save_checkpoint"]
 
@@ -52,6 +53,7 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     p = Path(path)
     if not p.is_file():
         raise VisionError(f"checkpoint {p} not found", code="V820")
+    check_checkpoint(p)  # declared tensor sizes fit the file, before torch allocates them
     try:
         blob = torch.load(p, map_location=map_location, weights_only=True)
     except Exception as err:  # torch raises pickle / zip errors of several kinds
@@ -68,7 +70,9 @@ def model_from_checkpoint(path: str | Path, device: str | torch.device = "cpu"):
     """Rebuild the network saved in ``path`` → ``(model in eval mode on device, meta)``."""
     blob = load_checkpoint(path)
     meta = blob["meta"]
-    model = create_model(meta["arch"], num_classes=len(meta["findings"]), weights=None,
-                         **meta.get("model_kwargs", {}))
+    build = lambda: create_model(meta["arch"], num_classes=len(meta["findings"]), weights=None,  # noqa: E731
+                                 **meta.get("model_kwargs", {}))
+    check_model_size(path, build, blob["model"])
+    model = build()
     model.load_state_dict(blob["model"])
     return model.to(device).eval(), meta

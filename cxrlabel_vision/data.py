@@ -20,7 +20,7 @@ from torch.utils.data import Dataset
 
 from cxrlabel.errors import VisionError
 
-__all__ = ["ImageCache", "XrayDataset", "build_cache", "find_images", "load_image", "to_input"]
+__all__ = ["ImageCache", "MAX_IMAGE_PIXELS", "XrayDataset", "build_cache", "find_images", "load_image", "open_image", "to_input"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 
@@ -42,6 +42,36 @@ def find_images(root: str | Path) -> dict[str, Path]:
                 found[f] = Path(dirpath) / f
     return dict(sorted(found.items()))
 
+#: The largest image decoded, in pixels (width × height, read from the header first): chest
+#: films are 1–16 megapixels; a 400-megapixel PNG would need gigabytes (``V822``).
+MAX_IMAGE_PIXELS = 64_000_000
+
+
+def open_image(path: str | Path):  # -> PIL.Image.Image (PIL stays a lazy import)
+    """Open an image lazily (header only) and refuse one over :data:`MAX_IMAGE_PIXELS` before
+    any pixel is decoded (``V822``). A missing file is ``V811``, one PIL cannot read ``V817``."""
+    from PIL import Image
+
+    p = Path(path)
+    try:
+        im = Image.open(p)
+    except FileNotFoundError:
+        raise VisionError(f"image {p} not found", code="V811") from None
+    except Image.DecompressionBombError as err:  # PIL's own cap (2x its MAX_IMAGE_PIXELS)
+        raise VisionError(f"image {p} is too large to decode ({err})", code="V822") from None
+    except OSError as err:
+        raise VisionError(f"cannot decode image {p}: {err}", code="V817") from err
+    width, height = im.size
+    if width * height > MAX_IMAGE_PIXELS:
+        im.close()
+        raise VisionError(
+            f"image {p} is {width}x{height} = {width * height:,} pixels, over the cap of "
+            f"{MAX_IMAGE_PIXELS:,} (cxrlabel_vision.data.MAX_IMAGE_PIXELS); downscale it first",
+            code="V822",
+        )
+    return im
+
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -52,7 +82,7 @@ def load_image(path: str | Path, size: int) -> np.ndarray:
 
     p = Path(path)
     try:
-        with Image.open(p) as im:
+        with open_image(p) as im:
             if im.mode in ("I;16", "I;16B", "I"):
                 arr = np.asarray(im, dtype=np.float32)
                 im = Image.fromarray((arr / max(arr.max(), 1) * 255).astype(np.uint8))
@@ -68,9 +98,7 @@ def load_image(path: str | Path, size: int) -> np.ndarray:
 
 def image_size_of(path: str | Path) -> tuple[int, int]:
     """(width, height) of an image file, reading only its header."""
-    from PIL import Image
-
-    with Image.open(path) as im:
+    with open_image(path) as im:
         return im.size
 
 

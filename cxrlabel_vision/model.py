@@ -95,6 +95,9 @@ def load_backbone_weights(backbone: nn.Module, path: str | Path) -> None:
             f"weights file {p} not found; pass --weights imagenet, none, or a state-dict path",
             code="V802",
         )
+    from .safeload import check_checkpoint
+
+    check_checkpoint(p)  # declared tensor sizes fit the file, before torch allocates them
     state = torch.load(p, map_location="cpu", weights_only=True)
     if isinstance(state, dict) and "state_dict" in state:
         state = state["state_dict"]

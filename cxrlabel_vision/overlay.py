@@ -65,7 +65,9 @@ def draw_overlay(image_path: str | Path, heatmap: np.ndarray, boxes: Sequence[Bo
     of higher thresholds (nested in a region) are drawn thinner."""
     from PIL import Image, ImageDraw
 
-    with Image.open(image_path) as im:
+    from .data import open_image
+
+    with open_image(image_path) as im:
         width, height = im.size
         base = im.convert("RGB").resize((size, size), Image.BILINEAR)
     heat = Image.fromarray(_colorize(normalize_heatmap(heatmap))).resize((size, size),

@@ -22,8 +22,9 @@ EXPECTED = {
     "bench_accuracy.py": ("chexpert", "micro F1"),
     "bench_startup.py": ("label() cold in a fresh interpreter:", "worker ready", "label_many n=8 jobs=2, cold, end to end:",
                          "jobs=2 is"),
+    "bench_scaling.py": ("openi sections", "findings_lines sentences", "blank_runs sections", "openi label()", "the bar: x2.00", "largest at any size"),
 }
-NEEDS_OPENI = {"bench_batch.py", "bench_parse.py", "bench_concepts.py", "bench_accuracy.py", "bench_startup.py"}
+NEEDS_OPENI = {"bench_batch.py", "bench_parse.py", "bench_concepts.py", "bench_accuracy.py", "bench_startup.py", "bench_scaling.py"}
 
 
 def test_every_benchmark_script_has_a_smoke_test():

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, T
 
 from ..errors import InputError
 from .dedup import Entries, deduped_chunks, judge_texts, seed
+from .lifeline import ignore_interrupts, quiet_broken_pool_race, tie_to_parent
 from .options import LabelOptions, build_labeler, with_cache
 from .rows import Record, label_records
 from .spawn import GUARD_HINT, check_main_guard
@@ -69,12 +70,19 @@ def restore_env(old: dict[str, str | None]) -> None:
             os.environ[k] = v
 
 
-def init_worker(options: LabelOptions, labeler: Labeler | None = None, checked: frozenset[str] = frozenset()) -> None:
+def init_worker(
+    options: LabelOptions, labeler: Labeler | None = None, checked: frozenset[str] = frozenset(), parent: int | None = None
+) -> None:
     """Pool initializer: one thread, one self-checked labeler, and the batch gc settings.
     ``checked``: labeler fingerprints the parent process already self-checked (the worker's
-    labeler skips the canaries when its fingerprint is one of them)."""
+    labeler skips the canaries when its fingerprint is one of them). ``parent``: the pid of
+    the process that started the pool; the worker dies with it and leaves Ctrl-C to it
+    (:mod:`cxrlabel.batch.lifeline`)."""
     from ..labeler import trust_checked
 
+    if parent is not None:
+        ignore_interrupts()
+        tie_to_parent(parent)
     single_thread_env()
     if "torch" in sys.modules:  # never import torch just to configure it
         sys.modules["torch"].set_num_threads(1)
@@ -198,9 +206,10 @@ def _run_pool(
         ParseCache(options.cache).check()
     workers = jobs - 1
     old = single_thread_env()  # inherited by the spawned workers before they import anything
+    quiet = quiet_broken_pool_race().__enter__()
     try:
         ctx = multiprocessing.get_context("spawn")
-        initargs = (options, labeler, checked_fingerprints())
+        initargs = (options, labeler, checked_fingerprints(), os.getpid())
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=initargs)
         try:
             for _ in range(workers):  # start every worker now, while this process splits the reports
@@ -211,11 +220,13 @@ def _run_pool(
             yield from _feed(pool, it, workers, here, on_peak)
             if on_peak and here.used:
                 on_peak(peak_rss())
-        finally:
-            # on an error or Ctrl-C, do not start the chunks still queued
-            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException:  # an error, Ctrl-C, or the caller stopped reading: no waiting
+            _stop_now(pool)
+            raise
+        pool.shutdown(wait=True)
     finally:
         restore_env(old)
+        quiet.__exit__()
 
 
 def _feed(
@@ -248,6 +259,22 @@ def _feed(
             if on_peak:
                 on_peak(rss)
             yield index, rows
+
+
+def _stop_now(pool: ProcessPoolExecutor) -> None:
+    """Cancel the queued chunks and end the workers now, mid-chunk: their rows are not wanted
+    and finishing a chunk can take minutes, which Ctrl-C would otherwise wait for."""
+    # ProcessPoolExecutor has no public way to end its workers before Python 3.14
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        proc.join(5)
+    try:  # join the pool's manager thread now: left to interpreter exit, its wake-up on an
+        pool.shutdown(wait=True)  # already closed pipe printed a traceback (CPython 3.11)
+    except OSError:
+        pass
 
 
 def _broken(exc: BaseException) -> InputError:

@@ -47,10 +47,25 @@ class LazyGroup(click.Group):
         return commands.get(cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from .faults import interrupted, os_fault, silence_stdout
+
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            if sys.stdout is not None:
+                sys.stdout.flush()  # a full disk shows here, not in Python's flush at exit
+            return result
         except CxrlabelError as err:
             click.echo(str(err), err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo(str(interrupted(ctx.invoked_subcommand)), err=True)
+            sys.exit(130)
+        except BrokenPipeError:  # the reader of stdout went away (`| head`): nothing to say
+            silence_stdout()
+            sys.exit(1)
+        except OSError as exc:
+            silence_stdout()
+            click.echo(str(os_fault(exc)), err=True)
             sys.exit(2)
 
 

@@ -13,6 +13,7 @@ import click
 
 from ..errors import RuleError
 from ..rules import iter_errors, load_rules, parse_path
+from ..rules.cost import cost_warnings
 
 __all__ = ["check_files", "rules_group"]
 
@@ -44,7 +45,10 @@ def check_cmd(files: tuple[str, ...]) -> None:
     if errors:
         click.echo(f"{len(errors)} error(s) in {len(files)} file(s)", err=True)
         sys.exit(1)
-    click.echo(f"ok: {len(files)} file(s), {n_rules} rule(s)")
+    warnings = [w for p in files for w in cost_warnings(load_rules(Path(p), filename=p))]
+    for w in warnings:
+        click.echo(str(w).replace(f"error[{w.code}]", f"warning[{w.code}]", 1), err=True)
+    click.echo(f"ok: {len(files)} file(s), {n_rules} rule(s)" + (f", {len(warnings)} warning(s)" if warnings else ""))
 
 
 @rules_group.command("explain")

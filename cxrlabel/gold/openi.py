@@ -37,6 +37,9 @@ from .goldset import GoldSet
 from .mesh import GOLD_COLUMNS, derive_labels
 
 __all__ = [
+    "MAX_MEMBERS",
+    "MAX_MEMBER_BYTES",
+    "MAX_TOTAL_BYTES",
     "OPENI_FILENAME",
     "OPENI_SHA256",
     "OPENI_URL",
@@ -211,24 +214,68 @@ def _xml_sort_key(name: str) -> tuple[int, str]:
     return (int(m.group(1)) if m else sys.maxsize, name)
 
 
+#: Caps on what :func:`read_openi_reports` reads (the real tarball: 3,955 members of ~2 kB,
+#: 16 MB in all): a crafted archive of millions of entries, or a member that inflates to
+#: gigabytes, is a :class:`~cxrlabel.errors.GoldError` ``G504`` instead of filling memory.
+MAX_MEMBERS = 200_000
+MAX_MEMBER_BYTES = 16 << 20
+MAX_TOTAL_BYTES = 1 << 30
+
+
+def _over_cap(where: str, what: str) -> GoldError:
+    return GoldError(
+        f"{where}: {what}; this is not the OpenI report archive (the real one holds 3,955 small XML "
+        "files): pass the NLMCXR_reports.tgz tarball or a folder of its XML files",
+        code="G504",
+    )
+
+
+def _tar_items(path: Path) -> list[tuple[str, bytes]]:
+    items: list[tuple[str, bytes]] = []
+    total = 0
+    with tarfile.open(path, "r:*") as tar:
+        for n, member in enumerate(tar, start=1):
+            if n > MAX_MEMBERS:
+                raise _over_cap(str(path), f"more than {MAX_MEMBERS:,} archive entries")
+            tar.members = []  # streamed: keep no TarInfo of the entries already read
+            if not (member.isfile() and member.name.endswith(".xml")):
+                continue
+            if member.size > MAX_MEMBER_BYTES:
+                raise _over_cap(f"{path}:{member.name}", f"an entry of {member.size:,} bytes (the cap is {MAX_MEMBER_BYTES:,})")
+            total += member.size
+            if total > MAX_TOTAL_BYTES:
+                raise _over_cap(str(path), f"XML entries over {MAX_TOTAL_BYTES:,} bytes in all")
+            fh = tar.extractfile(member)
+            if fh is not None:
+                items.append((f"{path}:{member.name}", fh.read()))
+    return items
+
+
+def _folder_items(path: Path) -> list[tuple[str, bytes]]:
+    items: list[tuple[str, bytes]] = []
+    total = 0
+    for n, f in enumerate(path.rglob("*.xml"), start=1):
+        size = f.stat().st_size
+        if n > MAX_MEMBERS or size > MAX_MEMBER_BYTES or total + size > MAX_TOTAL_BYTES:
+            raise _over_cap(str(f), f"over the caps ({MAX_MEMBERS:,} files, {MAX_MEMBER_BYTES:,} bytes each, {MAX_TOTAL_BYTES:,} in all)")
+        total += size
+        items.append((str(f), f.read_bytes()))
+    return items
+
+
 def read_openi_reports(path: str | os.PathLike[str]) -> list[OpenIReport]:
-    """Every report in the tarball (or a folder of XML files), ordered by report number.
+    """Every report in the tarball (or a folder of XML files), ordered by report number;
+    archives over :data:`MAX_MEMBERS` / :data:`MAX_MEMBER_BYTES` / :data:`MAX_TOTAL_BYTES`
+    are refused (``G504``).
 
     (Named apart from :func:`cxrlabel.io.read_reports`, which reads CSV/text input for
     ``cxrlabel label``; the old name ``read_reports`` here is a deprecated alias.)"""
     path = Path(path)
-    items: list[tuple[str, bytes]] = []
     if path.is_dir():
-        for f in path.rglob("*.xml"):
-            items.append((str(f), f.read_bytes()))
+        items = _folder_items(path)
     else:
         try:
-            with tarfile.open(path, "r:*") as tar:
-                for member in tar:
-                    if member.isfile() and member.name.endswith(".xml"):
-                        fh = tar.extractfile(member)
-                        if fh is not None:
-                            items.append((f"{path}:{member.name}", fh.read()))
+            items = _tar_items(path)
         except (tarfile.TarError, OSError, EOFError) as err:
             raise GoldError(f"{path}: not a readable tarball of OpenI reports ({err})", code="G503") from err
     if not items:
