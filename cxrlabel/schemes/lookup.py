@@ -26,6 +26,7 @@ __all__ = [
 #: The scheme used when none is named: the paper's 14 ChestX-ray14 findings.
 DEFAULT_SCHEME = "chestxray14"
 
+
 def _shipped(*parts: str) -> Path:
     return Path(str(resources.files("cxrlabel").joinpath("_data", "ontology", *parts)))
 
