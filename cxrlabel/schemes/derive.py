@@ -92,7 +92,7 @@ def _derive(scheme: Scheme, base: Ontology) -> Ontology:
                             f"{', '.join(scheme.findings)} (unknown: {extra}, missing: {missing})", code="O402")
     others = {o.name: o for o in base.other}
     findings = {n: _finding(n, block[n] or {}, base, others) for n in scheme.findings}
-    taken_base = {b for n in scheme.findings for b in string_list((block[n] or {}).get("from"), "from")}
+    taken_base = {b for taken in scheme.sources.values() for b in taken}  # read_sources' reading of from:
     taken_other = {o for n in scheme.findings for o in string_list((block[n] or {}).get("from_other"), "from_other")}
     other_data, other_raw = _optional(folder, "other.yaml")
     normal_data, normal_raw = _optional(folder, "normal.yaml")
