@@ -11,6 +11,7 @@ import pytest
 from cxrlabel.batch import chunked, label_records
 from cxrlabel.batch.dedup import deduped_chunks, judge_texts, seed, sentence_texts
 from cxrlabel.memo import SentenceMemo
+from conftest import CountingParser
 
 REPORTS = [
     "FINDINGS: No pneumothorax. Heart size is normal.",
@@ -20,18 +21,6 @@ REPORTS = [
     "",
     None,
 ]
-
-
-class CountingParser:
-    """The real spaCy parser, counting the sentences it is asked to parse."""
-
-    def __init__(self, parser):
-        self.parser, self.name, self.version, self.texts = parser, parser.name, parser.version, []
-
-    def parse(self, texts):
-        texts = list(texts)
-        self.texts += texts
-        return self.parser.parse(texts)
 
 
 @pytest.fixture(scope="module")

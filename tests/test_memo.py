@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cxrlabel.memo import SentenceMemo, placed, relative
+from conftest import CountingParser
 
 
 @pytest.fixture(scope="module")
@@ -71,18 +72,6 @@ def test_the_memo_drops_the_least_recently_used_entry():
     assert memo.get(a) == ()
     memo.put(c, ())
     assert memo.get(b) is None and memo.get(a) == () and memo.get(c) == ()
-
-
-class CountingParser:
-    """The real spaCy parser, counting the sentences it is asked to parse."""
-
-    def __init__(self, parser):
-        self.parser, self.name, self.version, self.texts = parser, parser.name, parser.version, []
-
-    def parse(self, texts):
-        texts = list(texts)
-        self.texts += texts
-        return self.parser.parse(texts)
 
 
 def test_a_batch_parses_only_the_sentences_the_memo_lacks(labeler):

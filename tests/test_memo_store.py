@@ -10,6 +10,7 @@ import pytest
 
 from cxrlabel.memo import SentenceMemo
 from cxrlabel.memo_store import PersistentMemo, decode_entry, encode_entry
+from conftest import CountingParser
 
 REPORTS = [
     "FINDINGS: No pneumothorax. Heart size is normal.",
@@ -30,18 +31,6 @@ def parser():
     from cxrlabel.parsers.spacy import SpacyParser
 
     return SpacyParser()
-
-
-class CountingParser:
-    """The real spaCy parser, counting the sentences it is asked to parse."""
-
-    def __init__(self, parser):
-        self.parser, self.name, self.version, self.texts = parser, parser.name, parser.version, []
-
-    def parse(self, texts):
-        texts = list(texts)
-        self.texts += texts
-        return self.parser.parse(texts)
 
 
 def _rows(labeler, reports):
