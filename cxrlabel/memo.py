@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import replace
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from .types import Mention, Sentence
 
@@ -80,6 +80,21 @@ class SentenceMemo:
             self._data.move_to_end(key)
             self.hits += 1
             return entry
+
+    def get_many(self, keys: Sequence[MemoKey]) -> list[Entry | None]:
+        """:meth:`get` of each key, in order (the same LRU moves and counts), under one lock."""
+        out: list[Entry | None] = []
+        with self._lock:
+            data = self._data
+            for key in keys:
+                entry = data.get(key)
+                if entry is not None:
+                    data.move_to_end(key)
+                out.append(entry)
+            found = sum(e is not None for e in out)
+            self.hits += found
+            self.misses += len(out) - found
+        return out
 
     def put(self, key: MemoKey, entry: Entry) -> None:
         with self._lock:

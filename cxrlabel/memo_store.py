@@ -23,17 +23,20 @@ import json
 import os
 import sqlite3
 import threading
-from typing import Any
+from typing import Any, Sequence
 
 from .cache import ParseCache
 from .errors import CacheError
 from .memo import DEFAULT_MAXSIZE, Entry, MemoKey, SentenceMemo
 from .types import Label, Mention
 
-__all__ = ["FLUSH_EVERY", "PersistentMemo", "decode_entry", "encode_entry"]
+__all__ = ["FLUSH_EVERY", "PersistentMemo", "QUERY_CHUNK", "decode_entry", "encode_entry"]
 
 #: Buffered entries are written once this many are pending.
 FLUSH_EVERY = 512
+#: Keys per ``SELECT ... IN`` of :meth:`PersistentMemo.get_many` (sqlite's default limit on
+#: host parameters is 999 in older builds).
+QUERY_CHUNK = 500
 _TABLE = (
     "CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, labeler TEXT NOT NULL, "
     "text_hash TEXT NOT NULL, value TEXT NOT NULL, checksum TEXT NOT NULL) WITHOUT ROWID"
@@ -104,11 +107,61 @@ class PersistentMemo(SentenceMemo):
             return entry
         entry = self._read(key)
         if entry is not None:
-            super().put(key, entry)
-            with self._lock:  # a miss of the LRU that the file answered counts as a hit
-                self.misses -= 1
-                self.hits += 1
+            self._found([(key, entry)])
         return entry
+
+    def get_many(self, keys: Sequence[MemoKey]) -> list[Entry | None]:
+        """:meth:`get` of each key, in order: the LRU first, then the write buffer, then one
+        ``SELECT`` per :data:`QUERY_CHUNK` keys for the rest."""
+        out = super().get_many(keys)
+        rest: dict[str, list[int]] = {}  # row key → the positions that want it
+        for n, entry in enumerate(out):
+            if entry is None:
+                rest.setdefault(self.row_key(keys[n]), []).append(n)
+        if not rest:
+            return out
+        entries: dict[str, Entry | None] = {}
+        rows: list[tuple[str, str, str, str]] = []
+        with self._io_lock:
+            for rk in rest:
+                pending = self._pending.get(rk)
+                if pending is not None:
+                    entries[rk] = decode_entry(pending[3])
+            ask = [rk for rk in rest if rk not in entries]
+            for a in range(0, len(ask), QUERY_CHUNK):
+                part = ask[a : a + QUERY_CHUNK]
+                q = f"SELECT key, text_hash, value, checksum FROM memo WHERE key IN ({','.join('?' * len(part))})"
+                rows.extend(self._conn().execute(q, part).fetchall())
+        for rk, th, value, checksum in rows:
+            entries[rk] = self._verified(keys[rest[rk][0]], rk, th, value, checksum)
+        found = []
+        for rk, entry in entries.items():
+            if entry is not None:
+                for n in rest[rk]:
+                    out[n] = entry
+                    found.append((keys[n], entry))
+        self._found(found)
+        return out
+
+    def _found(self, found: Sequence[tuple[MemoKey, Entry]]) -> None:
+        """Keep entries the file (or the write buffer) answered in the LRU; each lookup the
+        LRU missed but the file answered counts as a hit."""
+        for key, entry in found:
+            super().put(key, entry)
+        with self._lock:
+            self.misses -= len(found)
+            self.hits += len(found)
+
+    @staticmethod
+    def _verified(key: MemoKey, rk: str, text_hash: str, value: str, checksum: str) -> Entry | None:
+        """The entry of a stored row, or None for a damaged row or another sentence's (judged
+        again, then overwritten): its text hash and checksum must match."""
+        if text_hash != _sha(key[-1]) or checksum != _sha(rk, text_hash, value):
+            return None
+        try:
+            return decode_entry(value)
+        except (ValueError, TypeError):
+            return None
 
     def _read(self, key: MemoKey) -> Entry | None:
         rk = self.row_key(key)
@@ -117,15 +170,7 @@ class PersistentMemo(SentenceMemo):
             return decode_entry(pending[3])
         with self._io_lock:
             row = self._conn().execute("SELECT text_hash, value, checksum FROM memo WHERE key = ?", (rk,)).fetchone()
-        if row is None:
-            return None
-        text_hash, value, checksum = row
-        if text_hash != _sha(key[-1]) or checksum != _sha(rk, text_hash, value):
-            return None  # damaged or not this sentence's: judged again, then overwritten
-        try:
-            return decode_entry(value)
-        except (ValueError, TypeError):
-            return None
+        return None if row is None else self._verified(key, rk, *row)
 
     def put(self, key: MemoKey, entry: Entry) -> None:
         super().put(key, entry)
