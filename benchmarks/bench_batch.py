@@ -5,13 +5,16 @@ Usage::
 
     .venv/bin/python benchmarks/bench_batch.py [--n 0] [--jobs 1 2] [--no-reference] [--profile 500] [--smoke]
 
-- ``cold``: an empty parse cache file, so every sentence is parsed (``nlp.pipe`` batches);
-- ``warm``: the same run again on the filled cache (only splitting, cache reads and rules);
-- reports/s are given end to end (worker start included) and steady (after every worker has
-  built its Labeler: the pool is started and each worker has answered a ping first);
-- ``per free core by CPU time``: N / (CPU seconds the workers spent labeling / jobs), the rate
-  with one idle core per job; on a shared machine the wall-clock figures are lower;
-- peak RSS is ``ru_maxrss`` of each worker process (of this process for ``jobs=1``);
+- every run goes through :func:`cxrlabel.batch.run_chunks`, the path of ``label_many`` and
+  ``cxrlabel label`` (this process plus ``jobs - 1`` spawned workers, batch-wide sentence
+  dedup, the batch gc settings), with a new labeler and this process's sentence-split memo
+  emptied first, as in a new process;
+- ``cold``: an empty parse cache file, so every distinct sentence is parsed;
+- ``warm``: the same run again on the filled cache file (its decision memo answers every
+  sentence: splitting, memo reads and aggregation only);
+- reports/s are given end to end (the labelers' loading and the workers' start included) and
+  steady (from the moment every process has built its labeler: ``run_chunks(on_ready=...)``);
+- peak RSS is the largest ``ru_maxrss`` of the processes;
 - ``identical``: every report's 15 cells equal those of ``Labeler().label(text)`` run one
   report at a time in this process (``--no-reference`` skips that slow part);
 - ``--profile N``: the cost split on N reports, cold and warm, in one process: seconds spent
@@ -28,82 +31,36 @@ import platform
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 DEFAULT_TGZ = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "openi" / "NLMCXR_reports.tgz"
 
 
-def _ping(seconds: float) -> int:
-    time.sleep(seconds)
-    return os.getpid()
-
-
-def _timed_work(index: int, records: list) -> tuple:
-    from cxrlabel.batch import label_in_worker
-
-    t = time.process_time()
-    k, rows, rss = label_in_worker(index, records)
-    return k, rows, time.process_time() - t
-
-
 def run_pool(texts: list[str], options, jobs: int, chunk: int) -> dict:
-    """Label ``texts``; returns timings, peak RSS per worker and the rows in order."""
-    import multiprocessing
-
-    from cxrlabel.batch import build_labeler, chunked, init_worker, label_records, peak_rss, restore_env, single_thread_env
+    """Label ``texts`` the way ``label_many`` does (:func:`cxrlabel.batch.run_chunks`: this
+    process and ``jobs - 1`` workers, batch-wide sentence dedup); returns timings, the peak
+    RSS of the processes and the rows in order. ``steady`` starts when every process has built
+    its labeler (``run_chunks(on_ready=...)``)."""
+    from cxrlabel.batch import chunked, run_chunks
 
     records = list(enumerate(texts))
     t0 = time.perf_counter()
+    ready: list[float] = []
+    peaks: list[int] = []
     rows: dict[int, list] = {}
-    peaks: dict[int, int] = {}
-    if jobs == 1:
-        lab = build_labeler(options)
-        lab.ensure_checked()
-        t1 = time.perf_counter()
-        c0 = time.process_time()
-        for k, recs in chunked(records, chunk):
-            rows[k] = label_records(lab, recs, batch_size=options.batch_size)
-        cpu = time.process_time() - c0
-        peaks[os.getpid()] = peak_rss()
-    else:
-        from cxrlabel.labeler import checked_fingerprints
-
-        old = single_thread_env()
-        ctx = multiprocessing.get_context("spawn")
-        # as label_many does: workers skip a self-check this process already passed
-        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=init_worker, initargs=(options, None, checked_fingerprints())) as pool:
-            pids = set(pool.map(_ping, [1.0] * (2 * jobs)))
-            t1 = time.perf_counter()
-            futs = [pool.submit(_timed_work, k, recs) for k, recs in chunked(records, chunk)]
-            cpu = 0.0
-            for f in futs:
-                k, r, c = f.result()
-                rows[k] = r
-                cpu += c
-            for pid, rss in pool.map(_peak, range(4 * jobs)):
-                peaks[pid] = max(peaks.get(pid, 0), rss)
-        restore_env(old)
-        assert len(pids) == jobs, f"only {len(pids)} workers answered"
+    for k, r in run_chunks(chunked(records, chunk), options, jobs=jobs, on_peak=peaks.append,
+                           on_ready=lambda: ready.append(time.perf_counter())):
+        rows[k] = r
     t2 = time.perf_counter()
+    t1 = ready[0]
     ordered = [r for k in sorted(rows) for r in rows[k]]
-    # cpu_bound: reports/s if each job had a core of its own (CPU seconds spent labeling,
-    # split over the jobs): the figure to compare when the machine is shared
     return {
         "end_to_end": len(texts) / (t2 - t0),
         "steady": len(texts) / (t2 - t1),
-        "cpu_bound": len(texts) / (cpu / jobs),
         "start_s": t1 - t0,
-        "rss": peaks,
+        "rss": max(peaks) if peaks else 0,
         "rows": ordered,
     }
-
-
-def _peak(_: int) -> tuple[int, int]:
-    from cxrlabel.batch import peak_rss
-
-    time.sleep(0.2)
-    return os.getpid(), peak_rss()
 
 
 def profile(texts: list[str], cache_path: str) -> list[tuple[str, float, float]]:
@@ -260,12 +217,14 @@ def run(args: argparse.Namespace, tmp: str) -> None:
         cache = os.path.join(tmp, f"parses-j{jobs}.sqlite")
         opts = LabelOptions(cache=cache)
         for phase in ("cold", "warm"):
+            from cxrlabel.document import _relative_spans
+
+            _relative_spans.cache_clear()  # as in a new process
             r = run_pool(texts, opts, jobs, args.chunk)
             results[(jobs, phase)] = r
-            rss = ", ".join(f"{v / 2**20:.0f}" for v in r["rss"].values())
-            print(f"jobs={jobs} {phase}: {r['end_to_end']:.0f} reports/s end to end, {r['steady']:.0f} steady, "
-                  f"{r['cpu_bound']:.0f} per {jobs} free core(s) by CPU time "
-                  f"(start {r['start_s']:.1f} s); peak RSS per worker MiB: {rss}; load {os.getloadavg()[0]:.1f}", flush=True)
+            print(f"jobs={jobs} {phase}: {r['end_to_end']:.0f} reports/s end to end, {r['steady']:.0f} steady "
+                  f"(start {r['start_s']:.1f} s); peak RSS of a process {r['rss'] / 2**20:.0f} MiB; "
+                  f"load {os.getloadavg()[0]:.1f}", flush=True)
     base = next(iter(results.values()))["rows"]
     same = all(r["rows"] == base for r in results.values())
     print(f"all runs give the same rows: {same}")

@@ -1,6 +1,6 @@
-"""Batch-wide sentence dedup (issue 14): the parent sends each distinct sentence of a run to
-be judged once; the chunks are then labeled from those entries without parsing, with the
-labels of single-process label()."""
+"""Batch-wide sentence dedup (issue 14): each distinct sentence of a run is judged once, by
+whichever process takes it; parts are then labeled from those entries without parsing, with
+the labels of single-process label(); a run the memo answers is attempts only."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from cxrlabel.batch import chunked, label_records
-from cxrlabel.batch.dedup import deduped_chunks, judge_texts, seed, sentence_texts
+from cxrlabel.batch.dedup import Plan, judge_texts, seed, sentence_texts
 from cxrlabel.memo import SentenceMemo
 from conftest import CountingParser
 
@@ -36,51 +36,62 @@ def _labeler(parser):
     return Labeler(parser=CountingParser(parser), memo=SentenceMemo(), self_check=False)
 
 
-def test_each_distinct_sentence_is_judged_once_and_chunks_are_labeled_without_parsing(parser):
+def _drive(plan, labelers, options=None):
+    """Run ``plan`` to the end, handing its tasks to ``labelers`` in turn (as the pool hands
+    them to its processes); returns the rows by chunk and the kinds of task run."""
+    from cxrlabel.batch import LabelOptions
+    from cxrlabel.batch.dedup import run_task
+
+    options = options or LabelOptions()
+    out, kinds, turn = {}, [], 0
+    while not plan.finished:
+        task = plan.next_task()
+        if task is None:  # the chunks ran out just now; otherwise the plan stalled
+            assert plan.finished, "the plan stalled with nothing running"
+            break
+        kinds.append(task[0])
+        result = run_task(labelers[turn % len(labelers)], task, options)
+        turn += 1
+        for index, rows in plan.done(task, result):
+            out[index] = rows
+    return out, kinds
+
+
+def test_each_distinct_sentence_is_judged_once_over_all_chunks_and_processes(parser):
     from cxrlabel.labeler import Labeler
 
-    judging, labeling = _labeler(parser), _labeler(parser)  # two "workers"
-    records = [(f"r{k}", t) for k, t in enumerate(REPORTS * 4)]
-    with ThreadPoolExecutor(1) as ex:
-        planned = list(deduped_chunks(chunked(records, 3), lambda texts: ex.submit(lambda: (judge_texts(judging, texts), 0)), jobs=2))
+    a, b = _labeler(parser), _labeler(parser)  # two "processes"
+    records = [(f"r{k}", t) for k, t in enumerate(REPORTS * 4 + [f"No pneumothorax. Nodule number {k}." for k in range(150)])]
+    out, kinds = _drive(Plan(chunked(records, 70)), [a, b])
     distinct = {t for _, text in records for t in sentence_texts(text)}
-    assert sorted(judging.parser.texts) == sorted(distinct)  # each once, over all chunks
-    rows = []
-    for (_, recs), entries in planned:
-        seed(labeling, entries)
-        rows += label_records(labeling, recs)
-    assert labeling.parser.texts == []
+    both = a.parser.texts + b.parser.texts
+    assert a.parser.texts and b.parser.texts and sorted(both) == sorted(distinct)  # each once, shared
+    assert sorted(out) == list(range(-(-len(records) // 70)))  # every chunk, its rows in record order
     fresh = Labeler(parser=parser, memo=False, self_check=False)
-    assert rows == label_records(fresh, records)
+    assert [r for k in sorted(out) for r in out[k]] == label_records(fresh, records)
+    assert {"attempt", "judge", "label"} <= set(kinds)
 
 
-def test_this_process_takes_the_pieces_no_worker_started_and_nothing_is_judged_twice(parser):
-    import threading
+def test_a_run_the_memo_answers_only_attempts_parts_and_parses_nothing(parser):
+    a, b = _labeler(parser), _labeler(parser)
+    records = [(f"r{k}", t) for k, t in enumerate(REPORTS * 3)]
+    first, _ = _drive(Plan(chunked(records, 5)), [a, b])
+    a.parser.texts.clear(), b.parser.texts.clear()
+    again, kinds = _drive(Plan(chunked(records, 5)), [a, a])  # a's memo has seen every sentence
+    assert set(kinds) == {"attempt"} and a.parser.texts == [] and again == first
 
+
+def test_labels_do_not_change_when_the_plan_forgets_or_looks_ahead_little(parser, monkeypatch):
+    from cxrlabel.batch import dedup
     from cxrlabel.labeler import Labeler
 
-    worker, here = _labeler(parser), _labeler(parser)
-    records = [(f"r{k}", t) for k, t in enumerate(REPORTS * 4 + [f"No pneumothorax. Nodule number {k}." for k in range(200)])]
-    busy = threading.Event()
-
-    def local(texts):
-        busy.set()  # the "worker" may start once this process has taken its first piece
-        return judge_texts(here, texts), 0
-
-    with ThreadPoolExecutor(1) as ex:
-        ex.submit(busy.wait)
-        planned = list(deduped_chunks(chunked(records, 8), lambda texts: ex.submit(lambda: (judge_texts(worker, texts), 0)),
-                                      jobs=2, local=local))
-    distinct = {t for _, text in records for t in sentence_texts(text)}
-    both = worker.parser.texts + here.parser.texts
-    assert here.parser.texts and sorted(both) == sorted(distinct)  # each once, shared between the two
+    monkeypatch.setattr(dedup, "KEEP", 3)
+    monkeypatch.setattr(dedup, "LOOKAHEAD", 2)
+    monkeypatch.setattr(dedup, "PIECE", 2)
+    records = [(f"r{k}", t) for k, t in enumerate(REPORTS * 3)]
+    out, _ = _drive(Plan(chunked(records, 4)), [_labeler(parser), _labeler(parser)])
     fresh = Labeler(parser=parser, memo=False, self_check=False)
-    labeling = _labeler(parser)
-    rows = []
-    for (_, recs), entries in planned:
-        seed(labeling, entries)
-        rows += label_records(labeling, recs)
-    assert labeling.parser.texts == [] and rows == label_records(fresh, records)
+    assert [r for k in sorted(out) for r in out[k]] == label_records(fresh, records)
 
 
 def test_a_sentence_the_parser_fails_on_has_no_entry_and_its_report_keeps_the_error(parser):
@@ -110,6 +121,9 @@ def test_sentence_texts_are_those_the_labeler_parses(parser):
     doc = Labeler(parser=parser, memo=False, self_check=False).label(text)
     assert sentence_texts(text) == [s.text for s in doc.sentences]
     assert sentence_texts(None) == [] and sentence_texts(b"\xff") == []
+    from cxrlabel.document import MAX_SENTENCE_CHARS
+
+    assert sentence_texts("No pneumothorax. " + "x" * (MAX_SENTENCE_CHARS + 10)) == ["No pneumothorax."]  # never parsed
 
 
 @pytest.mark.slow

@@ -1,58 +1,73 @@
 """Batch-wide sentence dedup for the process pool (issue 14): each distinct sentence of a run is
-parsed and judged once, not once per chunk or per worker.
+parsed and judged once, not once per chunk or per worker, and a warm run costs the parent
+nothing but handing out work.
 
-Every decision the labeler makes is local to one sentence (:mod:`cxrlabel.memo`), so the
-parent splits the reports of a window of chunks (:data:`WINDOW` reports at a time) into
-sentences — splitting is cheap and needs no model — and sends each distinct sentence text it
-has not seen before to the workers once, in pieces (:func:`judge_texts`: parse, find, judge,
-keep the memo entry). Then each chunk of reports goes to a worker together with the encoded
-entries of its sentences (:func:`seed`), and the worker labels it from its memo without
-parsing. A sentence whose parse failed has no entry: the worker that labels its report parses
-it again and records the failure, as a single process would. Labels are those of
-single-process :func:`cxrlabel.label`.
+Every decision the labeler makes is local to one sentence (:mod:`cxrlabel.memo`). The caller's
+chunks are cut into *parts* of at most :data:`PART` reports, and work is three kinds of task
+that any process of the run (a worker or the parent) can take (:func:`run_task`):
+
+- ``attempt`` a part: split its reports into sentences; when the process's memo (in memory, or
+  the persisted one of ``--cache``) knows every sentence, label the part and return its rows
+  (a warm run is only this); otherwise return the part's distinct sentence texts, unparsed;
+- ``judge`` a piece of at most :data:`PIECE` distinct sentence texts: parse, find, judge, and
+  return each one's encoded memo entry (:func:`judge_texts`);
+- ``label`` a part whose sentences have all been judged, with their entries: seed them into the
+  memo (:func:`seed`) and label without parsing.
+
+:class:`Plan` is the parent's bookkeeping (no processes): it sends each text to be judged once
+per run (while it keeps it: at most :data:`KEEP` texts), makes a part's label task ready when
+its last text is judged, and assembles a chunk's rows from its parts. A sentence whose parse
+failed has no entry: the process that labels its report parses it again and records the
+failure, as a single process would. Labels are those of single-process :func:`cxrlabel.label`.
 """
 
 from __future__ import annotations
 
-import math
-from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+from collections import deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from ..document import Document, split_report
 from ..errors import CxrlabelError
 from ..memo import SentenceMemo
 from ..memo_store import decode_entry, encode_entry
 from ..parsers.base import parse_placed
-from .rows import Record, unusable_reason
+from .rows import Record, label_records, unusable_reason
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..labeler import Labeler
     from ..types import Sentence
+    from .options import LabelOptions
 
-__all__ = ["PIECE", "WINDOW", "Entries", "deduped_chunks", "judge_texts", "seed", "sentence_texts"]
+__all__ = ["KEEP", "LOOKAHEAD", "PART", "PIECE", "Entries", "Plan", "Task", "judge_texts", "run_task", "seed", "sentence_texts"]
 
-#: Reports whose sentences are planned at once (their chunks then go out with their entries).
-WINDOW = 20_000
-#: At most this many sentence texts per judging task.
-PIECE = 512
-#: Entries the parent keeps between windows (older ones are dropped and judged again if seen).
+#: Reports per part (the unit of attempt and label tasks).
+PART = 64
+#: Sentence texts per judge task.
+PIECE = 128
+#: Reports taken from the caller's chunks ahead of the rows given back (bounds memory).
+LOOKAHEAD = 20_000
+#: Judged texts the plan keeps; past that it forgets them (a text seen again is judged again).
 KEEP = 300_000
 
 Chunk = tuple[int, Sequence[Record]]
 #: Sentence text → its encoded memo entry (:func:`cxrlabel.memo_store.encode_entry`).
 Entries = dict[str, str]
+#: ``("attempt", part id, records)``, ``("judge", texts)`` or ``("label", part id, records, entries)``.
+Task = tuple[Any, ...]
 
 
 def sentence_texts(text: Any) -> list[str]:
     """The (non-blank) sentence texts the labeler would parse in report ``text``; none for a
-    value that cannot be labeled or split (its worker reports why)."""
+    value that cannot be labeled or split, nor for a span too long to parse (the labeling
+    process reports why)."""
     if unusable_reason(text) is not None:
         return []
     try:
         spans = split_report(text)
     except CxrlabelError:
         return []
-    return [s.text for s in spans if s.text.strip()]
+    return [s.text for s in spans if s.error is None and s.text.strip()]
 
 
 def _parse_each(labeler: Labeler, texts: list[str]) -> list[Sentence]:
@@ -81,19 +96,17 @@ def judge_texts(labeler: Labeler, texts: Sequence[str]) -> list[str | None]:
         return [None] * len(texts)
     fp = labeler.fingerprint
     keys = [SentenceMemo.key(fp, t) for t in texts]
-    todo = [t for t, k in zip(texts, keys) if memo.get(k) is None]
+    found = memo.get_many(keys)
+    todo = [t for t, e in zip(texts, found) if e is None]
     if todo:  # one pseudo-report of all of them: the labeler fills its memo sentence by sentence
         labeler.label_document(Document("", sentences=tuple(_parse_each(labeler, todo))))
         memo.flush()
-    out: list[str | None] = []
-    for k in keys:
-        entry = memo.get(k)
-        out.append(None if entry is None else encode_entry(entry))
-    return out
+        found = memo.get_many(keys)
+    return [None if e is None else encode_entry(e) for e in found]
 
 
 def seed(labeler: Labeler, entries: Entries) -> None:
-    """Put ``entries`` (from :func:`judge_texts` in some worker) into the labeler's memo."""
+    """Put ``entries`` (from :func:`judge_texts` in some process) into the labeler's memo."""
     memo = labeler.memo
     if memo is None:
         return
@@ -102,60 +115,155 @@ def seed(labeler: Labeler, entries: Entries) -> None:
         memo.seed(SentenceMemo.key(fp, text), decode_entry(value))
 
 
-def _windows(chunks: Iterable[Chunk], size: int) -> Iterator[list[Chunk]]:
-    window: list[Chunk] = []
-    n = 0
-    for chunk in chunks:
-        window.append(chunk)
-        n += len(chunk[1])
-        if n >= size:
-            yield window
-            window, n = [], 0
-    if window:
-        yield window
+def attempt(labeler: Labeler, records: Sequence[Record], options: LabelOptions) -> tuple[str, Any]:
+    """``("rows", rows)`` when the labeler's memo knows every sentence of ``records``, else
+    ``("need", their distinct sentence texts)`` (nothing parsed)."""
+    texts = list(dict.fromkeys(t for _, text in records for t in sentence_texts(text)))
+    memo = labeler.memo
+    if memo is not None:
+        fp = labeler.fingerprint
+        if all(e is not None for e in memo.get_many([SentenceMemo.key(fp, t) for t in texts])):
+            return "rows", _rows(labeler, records, options)
+    return "need", texts
 
 
-def _take_back(
-    futures: list[tuple[list[str], Future[Any]]], local: Callable[[list[str]], tuple[list[str | None], int]] | None
-) -> Iterator[tuple[list[str], list[str | None]]]:
-    """Judge here, last first, the pieces that no worker has started (their futures cancelled)."""
-    if local is None:
-        return
-    for texts, fut in reversed(futures):
-        if not fut.cancel():
-            return
-        yield texts, local(texts)[0]
+def _rows(labeler: Labeler, records: Sequence[Record], options: LabelOptions) -> list[dict[str, Any]]:
+    return label_records(labeler, records, batch_size=options.batch_size, explain=options.explain, keep_text=options.keep_text)
 
 
-def deduped_chunks(
-    chunks: Iterable[Chunk],
-    judge: Callable[[list[str]], Future[Any]],
-    jobs: int,
-    collect: Callable[[Future[Any]], Any] = Future.result,
-    on_peak: Callable[[int], None] | None = None,
-    local: Callable[[list[str]], tuple[list[str | None], int]] | None = None,
-) -> Iterator[tuple[Chunk, Entries]]:
-    """``chunks``, each with the entries of its sentences. ``judge(texts)`` submits
-    :func:`judge_texts` for ``texts`` to a worker; ``collect(future)`` gives its
-    ``(entries, peak RSS)``. ``local(texts)``, when given, judges in this process: it takes the
-    pieces no worker has started yet, last first. Each distinct sentence text is judged once
-    per run (while the parent keeps it)."""
-    known: dict[str, str | None] = {}
-    for window in _windows(chunks, WINDOW):
-        per_chunk = [[t for _, text in records for t in sentence_texts(text)] for _, records in window]
-        new = list(dict.fromkeys(t for texts in per_chunk for t in texts if t not in known))
-        if len(known) + len(new) > KEEP:
-            known.clear()
-            new = list(dict.fromkeys(t for texts in per_chunk for t in texts))
-        step = max(32, min(PIECE, math.ceil(len(new) / (4 * jobs)))) if new else 1
-        futures = [(new[a : a + step], judge(new[a : a + step])) for a in range(0, len(new), step)]
-        for texts, values in _take_back(futures, local):
-            known.update(zip(texts, values))
-        for texts, fut in futures:
-            if not fut.cancelled():
-                values, rss = collect(fut)
-                if on_peak:
-                    on_peak(rss)
-                known.update(zip(texts, values))
-        for chunk, texts in zip(window, per_chunk):
-            yield chunk, {t: v for t in texts if (v := known.get(t)) is not None}
+def run_task(labeler: Labeler, task: Task, options: LabelOptions) -> Any:
+    """What a process of the run returns for ``task`` (see the module docstring)."""
+    kind = task[0]
+    if kind == "attempt":
+        return attempt(labeler, task[2], options)
+    if kind == "judge":
+        return judge_texts(labeler, task[1])
+    if kind == "label":
+        seed(labeler, task[3])
+        return _rows(labeler, task[2], options)
+    raise ValueError(f"unknown batch task {kind!r}")
+
+
+@dataclass(eq=False)
+class _Part:
+    slot: tuple[int, int]  # (chunk index, position in the chunk)
+    records: Sequence[Record]
+    waiting: set[str] = field(default_factory=set)  # texts sent to be judged, not back yet
+    entries: Entries = field(default_factory=dict)
+
+
+class Plan:
+    """The parent's bookkeeping of a deduplicated run over ``chunks`` (no processes): hand out
+    tasks with :meth:`next_task`, give each result to :meth:`done`, which yields the
+    ``(chunk index, rows)`` of every chunk it completes; :attr:`finished` once all are."""
+
+    def __init__(self, chunks: Iterable[Chunk], jobs: int = 2) -> None:
+        self._chunks = iter(chunks)
+        self._exhausted = False
+        self.jobs = jobs
+        self._parts: dict[int, _Part] = {}
+        self._next_id = 0
+        self._fresh: deque[int] = deque()  # parts not attempted yet
+        self._ready: deque[int] = deque()  # parts whose texts are all judged
+        self._rows: dict[int, list[Any]] = {}  # chunk → its parts' rows (None until done)
+        self._left: dict[int, int] = {}  # chunk → parts not done
+        self._outstanding = 0  # reports taken and not given back
+        self.known: dict[str, str | None] = {}  # judged texts → entry (None: the parse failed)
+        self._judging: dict[str, list[int]] = {}  # text sent to be judged → parts waiting for it
+        self._todo: list[str] = []  # texts to judge, not in a piece yet
+
+    @property
+    def finished(self) -> bool:
+        return self._exhausted and not self._left
+
+    def _take_chunk(self) -> bool:
+        if self._exhausted or self._outstanding >= LOOKAHEAD:
+            return False
+        nxt = next(self._chunks, None)
+        if nxt is None:
+            self._exhausted = True
+            return False
+        index, records = nxt
+        records = list(records)
+        pieces = [records[a : a + PART] for a in range(0, len(records), PART)] or [records]
+        self._rows[index] = [None] * len(pieces)
+        self._left[index] = len(pieces)
+        self._outstanding += len(records)
+        for pos, recs in enumerate(pieces):
+            self._parts[self._next_id] = _Part((index, pos), recs)
+            self._fresh.append(self._next_id)
+            self._next_id += 1
+        return True
+
+    def next_task(self) -> Task | None:
+        """The next task to run, or None when none can start before a result comes back."""
+        if self._ready:
+            pid = self._ready.popleft()
+            part = self._parts[pid]
+            return ("label", pid, part.records, part.entries)
+        if len(self._todo) >= PIECE:
+            return self._piece()
+        if self._fresh or self._take_chunk():
+            pid = self._fresh.popleft()
+            return ("attempt", pid, self._parts[pid].records)
+        if self._todo:
+            return self._piece()
+        return None
+
+    def _piece(self) -> Task:
+        piece, self._todo = self._todo[:PIECE], self._todo[PIECE:]
+        return ("judge", piece)
+
+    def done(self, task: Task, result: Any) -> Iterator[tuple[int, list[Any]]]:
+        """Record ``result`` of ``task``; yields the chunks it completes."""
+        kind = task[0]
+        if kind == "judge":
+            yield from self._judged(task[1], result)
+        elif kind == "label":
+            yield from self._part_done(task[1], result)
+        elif result[0] == "rows":
+            yield from self._part_done(task[1], result[1])
+        else:
+            self._needs(task[1], result[1])
+
+    def _needs(self, pid: int, texts: list[str]) -> None:
+        part = self._parts[pid]
+        known, judging = self.known, self._judging
+        for t in texts:
+            if t in known:
+                v = known[t]
+                if v is not None:
+                    part.entries[t] = v
+            elif t in judging:
+                judging[t].append(pid)
+                part.waiting.add(t)
+            else:
+                judging[t] = [pid]
+                part.waiting.add(t)
+                self._todo.append(t)
+        if not part.waiting:
+            self._ready.append(pid)
+
+    def _judged(self, texts: list[str], values: list[str | None]) -> Iterator[tuple[int, list[Any]]]:
+        if len(self.known) + len(texts) > KEEP:
+            self.known.clear()  # parts keep the entries they were given
+        for t, v in zip(texts, values):
+            self.known[t] = v
+            for pid in self._judging.pop(t, ()):
+                part = self._parts[pid]
+                if v is not None:
+                    part.entries[t] = v
+                part.waiting.discard(t)
+                if not part.waiting:
+                    self._ready.append(pid)
+        return iter(())
+
+    def _part_done(self, pid: int, rows: list[Any]) -> Iterator[tuple[int, list[Any]]]:
+        part = self._parts.pop(pid)
+        index, pos = part.slot
+        self._rows[index][pos] = rows
+        self._left[index] -= 1
+        self._outstanding -= len(part.records)
+        if self._left[index] == 0:
+            del self._left[index]
+            yield index, [r for p in self._rows.pop(index) for r in p]

@@ -14,11 +14,12 @@ from __future__ import annotations
 import gc
 import os
 import sys
+import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from ..errors import InputError
-from .dedup import Entries, deduped_chunks, judge_texts, seed
+from .dedup import Entries, Plan, Task, run_task, seed
 from .lifeline import ignore_interrupts, quiet_broken_pool_race, tie_to_parent
 from .options import LabelOptions, build_labeler, with_cache
 from .rows import Record, label_records
@@ -28,17 +29,18 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..labeler import Labeler
 
 __all__ = [
+    "AHEAD",
     "GC_THRESHOLDS",
     "THREAD_VARS",
     "chunked",
     "init_worker",
-    "judge_in_worker",
     "label_in_worker",
     "peak_rss",
     "progress_bar",
     "restore_env",
     "run_chunks",
     "single_thread_env",
+    "task_in_worker",
 ]
 
 #: The environment variables that set the thread count of torch, BLAS and OpenMP.
@@ -46,6 +48,8 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BL
 #: Labeling allocates many short-lived objects (graphs, mentions); fewer young-generation
 #: collections make it ~7% faster (benchmarks/RESULTS.md) and cost a little memory.
 GC_THRESHOLDS = (50_000, 50, 100)
+#: Tasks queued on each worker beyond the one it runs, so that it never waits for this process.
+AHEAD = 2
 Chunk = tuple[int, Sequence[Record]]
 Rows = list[dict[str, Any]]
 T = TypeVar("T")
@@ -106,9 +110,9 @@ def label_in_worker(index: int, records: Sequence[Record], entries: Entries | No
     return index, rows, peak_rss()
 
 
-def judge_in_worker(texts: list[str]) -> tuple[list[str | None], int]:
-    """A pool task: the encoded memo entries of distinct sentence texts (:func:`cxrlabel.batch.dedup.judge_texts`)."""
-    return judge_texts(_WORKER["labeler"], texts), peak_rss()
+def task_in_worker(task: Task) -> tuple[Any, int]:
+    """A pool task of a deduplicated run (:func:`cxrlabel.batch.dedup.run_task`) and this worker's peak RSS."""
+    return run_task(_WORKER["labeler"], task, _WORKER["options"]), peak_rss()
 
 
 def peak_rss() -> int:
@@ -126,19 +130,29 @@ def run_chunks(
     jobs: int = 1,
     labeler: Labeler | None = None,
     on_peak: Callable[[int], None] | None = None,
+    on_ready: Callable[[], None] | None = None,
 ) -> Iterator[tuple[int, Rows]]:
     """Label ``(index, records)`` chunks; yields ``(index, rows)`` as chunks finish (with
-    ``jobs>1`` not necessarily in order). ``on_peak`` receives each worker's peak RSS."""
+    ``jobs>1`` not necessarily in order). ``on_peak`` receives each worker's peak RSS.
+    ``on_ready``, when given, is called once every process has built its labeler, before the
+    first chunk is taken (without it the workers start while this process works: benchmarks
+    use it to time the steady rate)."""
     if jobs < 1:
         raise InputError(f"jobs must be >= 1, got {jobs}", code="I230")
     if jobs == 1:
-        yield from _run_here(chunks, options, labeler, on_peak)
+        yield from _run_here(chunks, options, labeler, on_peak, on_ready)
     else:
-        yield from _run_pool(chunks, options, jobs, labeler, on_peak)
+        yield from _run_pool(chunks, options, jobs, labeler, on_peak, on_ready)
 
 
-def _run_here(chunks: Iterable[Chunk], options: LabelOptions, labeler: Labeler | None, on_peak: Callable[[int], None] | None) -> Iterator[tuple[int, Rows]]:
+def _run_here(
+    chunks: Iterable[Chunk], options: LabelOptions, labeler: Labeler | None, on_peak: Callable[[int], None] | None,
+    on_ready: Callable[[], None] | None = None,
+) -> Iterator[tuple[int, Rows]]:
     lab = with_cache(labeler, options.cache) if labeler is not None else build_labeler(options)
+    if on_ready is not None:
+        lab.ensure_checked()
+        on_ready()
     old_gc = gc.get_threshold()
     try:
         for index, records in chunks:
@@ -156,45 +170,35 @@ def _run_here(chunks: Iterable[Chunk], options: LabelOptions, labeler: Labeler |
 
 class _Here:
     """This process as one of the jobs: its labeler is built on first use (while the workers
-    load theirs), then it judges sentence pieces and labels chunks like a worker."""
+    load theirs), then it runs tasks like a worker (:func:`cxrlabel.batch.dedup.run_task`)."""
 
     def __init__(self, options: LabelOptions, labeler: Labeler | None) -> None:
         self.options, self.given, self.lab = options, labeler, None
         self.used = False
 
-    def _labeler(self) -> Labeler:
+    def labeler(self) -> Labeler:
         if self.lab is None:
             self.lab = with_cache(self.given, self.options.cache) if self.given is not None else build_labeler(self.options)
             self.lab.ensure_checked()
         self.used = True
         return self.lab
 
-    def _batch_gc(self, fn: Callable[[], T]) -> T:
+    def run(self, task: Task) -> Any:
+        lab = self.labeler()
         old = gc.get_threshold()
         gc.set_threshold(*GC_THRESHOLDS)
         try:
-            return fn()
+            return run_task(lab, task, self.options)
         finally:
             gc.set_threshold(*old)
 
-    def judge(self, texts: list[str]) -> tuple[list[str | None], int]:
-        return self._batch_gc(lambda: judge_texts(self._labeler(), texts)), peak_rss()
-
-    def label(self, item: tuple[Chunk, Entries]) -> tuple[int, Rows]:
-        (index, records), entries = item
-        lab = self._labeler()
-        seed(lab, entries)
-        opts = self.options
-        return index, self._batch_gc(lambda: label_records(lab, records, batch_size=opts.batch_size, explain=opts.explain,
-                                                         keep_text=opts.keep_text))
-
 
 def _run_pool(
-    chunks: Iterable[Chunk], options: LabelOptions, jobs: int, labeler: Labeler | None, on_peak: Callable[[int], None] | None
+    chunks: Iterable[Chunk], options: LabelOptions, jobs: int, labeler: Labeler | None, on_peak: Callable[[int], None] | None,
+    on_ready: Callable[[], None] | None = None,
 ) -> Iterator[tuple[int, Rows]]:
     """``jobs - 1`` spawned workers and this process (:class:`_Here`) share the work: each
-    distinct sentence is judged once (:func:`cxrlabel.batch.dedup.deduped_chunks`), then the
-    chunks are labeled from those entries."""
+    distinct sentence is judged once (:class:`cxrlabel.batch.dedup.Plan`)."""
     import multiprocessing
 
     from ..labeler import checked_fingerprints
@@ -212,12 +216,11 @@ def _run_pool(
         initargs = (options, labeler, checked_fingerprints(), os.getpid())
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=initargs)
         try:
-            for _ in range(workers):  # start every worker now, while this process splits the reports
-                pool.submit(os.getpid)
             here = _Here(options, labeler)
-            submit = lambda texts: pool.submit(judge_in_worker, texts)  # noqa: E731
-            it = deduped_chunks(chunks, submit, jobs, _result, on_peak, local=here.judge)
-            yield from _feed(pool, it, workers, here, on_peak)
+            if on_ready is not None:
+                _wait_ready(pool, workers, here)
+                on_ready()
+            yield from _schedule(pool, Plan(chunks, jobs), workers, here, on_peak)
             if on_peak and here.used:
                 on_peak(peak_rss())
         except BaseException:  # an error, Ctrl-C, or the caller stopped reading: no waiting
@@ -229,36 +232,44 @@ def _run_pool(
         quiet.__exit__()
 
 
-def _feed(
-    pool: ProcessPoolExecutor, it: Iterator[tuple[Chunk, Entries]], workers: int, here: _Here, on_peak: Callable[[int], None] | None
+def _wait_ready(pool: ProcessPoolExecutor, workers: int, here: _Here) -> None:
+    """Build this process's labeler and wait until every worker has built its own."""
+    seen: set[int] = set()
+    here.labeler()
+    while len(seen) < workers:
+        seen.update(_result(f) for f in [pool.submit(_ready_pid) for _ in range(workers)])
+
+
+def _ready_pid() -> int:
+    time.sleep(0.05)  # long enough for each idle worker to take one
+    return os.getpid()
+
+
+def _schedule(
+    pool: ProcessPoolExecutor, plan: Plan, workers: int, here: _Here, on_peak: Callable[[int], None] | None
 ) -> Iterator[tuple[int, Rows]]:
-    """Keep each worker two chunks ahead, label the next chunk here meanwhile, and yield every
-    chunk's rows as it is done."""
-    pending: set[Any] = set()
-    done_feeding = False
-    while True:
-        while not done_feeding and len(pending) < 2 * workers:
-            nxt = next(it, None)
-            if nxt is None:
-                done_feeding = True
+    """Keep each worker :data:`AHEAD` tasks ahead, run the next task here meanwhile, and yield
+    every chunk's rows as its last part is done."""
+    inflight: dict[Any, Task] = {}
+    while not plan.finished:
+        while len(inflight) < AHEAD * workers:
+            task = plan.next_task()
+            if task is None:
                 break
-            pending.add(_submit(pool, nxt))
-        if not done_feeding:
-            nxt = next(it, None)
-            if nxt is None:
-                done_feeding = True
-            else:
-                yield here.label(nxt)
-        if not pending:
-            if done_feeding:
-                break
+            inflight[_submit(pool, task)] = task
+        task = plan.next_task()
+        if task is not None:
+            yield from plan.done(task, here.run(task))
+        if not inflight:
+            if task is None and not plan.finished:
+                raise RuntimeError("batch plan stalled: no task to run and none running")  # a bug, never expected
             continue
-        finished, pending = wait(pending, timeout=None if done_feeding else 0, return_when=FIRST_COMPLETED)
+        finished, _ = wait(inflight, timeout=0 if task is not None else None, return_when=FIRST_COMPLETED)
         for fut in finished:
-            index, rows, rss = _result(fut)
+            result, rss = _result(fut)
             if on_peak:
                 on_peak(rss)
-            yield index, rows
+            yield from plan.done(inflight.pop(fut), result)
 
 
 def _stop_now(pool: ProcessPoolExecutor) -> None:
@@ -286,12 +297,11 @@ def _broken(exc: BaseException) -> InputError:
     )
 
 
-def _submit(pool: ProcessPoolExecutor, item: tuple[Chunk, Entries]) -> Any:
+def _submit(pool: ProcessPoolExecutor, task: Task) -> Any:
     from concurrent.futures.process import BrokenProcessPool
 
-    (index, records), entries = item
     try:
-        return pool.submit(label_in_worker, index, records, entries)
+        return pool.submit(task_in_worker, task)
     except BrokenProcessPool as exc:
         raise _broken(exc) from exc
 
