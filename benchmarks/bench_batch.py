@@ -161,7 +161,7 @@ def cold_vs_bare(texts: list[str]) -> tuple[float, float, int, int]:
     sentence count and the number of distinct sentences. One process; the labeler is built
     (and self-checked) before timing."""
     from cxrlabel.batch import label_many
-    from cxrlabel.document import split_report
+    from cxrlabel.document import clear_split_memo, split_report
     from cxrlabel.labeler import Labeler
     from cxrlabel.memo import SentenceMemo
 
@@ -175,6 +175,7 @@ def cold_vs_bare(texts: list[str]) -> tuple[float, float, int, int]:
     list(nlp.pipe(sents, batch_size=lab.parser.batch_size))
     bare = time.process_time() - t
     lab.memo.clear()
+    clear_split_memo()  # the sentence split memo, as in a new process
     t = time.process_time()
     label_many(texts, jobs=1, cache=None, progress=False, labeler=lab)  # the batch path, its gc settings included
     cold = time.process_time() - t
@@ -192,10 +193,10 @@ def main() -> None:
     ap.add_argument("--vs-bare", action="store_true",
                     help="also time a cold jobs=1 run without cache file against bare nlp.pipe over the same sentences")
     ap.add_argument("--smoke", action="store_true",
-                    help="a seconds-long run on 6 reports (one job, reference, profile) that the tests execute")
+                    help="a seconds-long run on 6 reports (1 and 2 jobs, reference, profile) that the tests execute")
     args = ap.parse_args()
     if args.smoke:
-        args.n, args.jobs, args.chunk, args.profile, args.vs_bare = 6, [1], 3, 6, True
+        args.n, args.jobs, args.chunk, args.profile, args.vs_bare = 6, [1, 2], 3, 6, True
     with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
         run(args, tmp)
 
@@ -217,9 +218,9 @@ def run(args: argparse.Namespace, tmp: str) -> None:
         cache = os.path.join(tmp, f"parses-j{jobs}.sqlite")
         opts = LabelOptions(cache=cache)
         for phase in ("cold", "warm"):
-            from cxrlabel.document import _relative_spans
+            from cxrlabel.document import clear_split_memo
 
-            _relative_spans.cache_clear()  # as in a new process
+            clear_split_memo()  # as in a new process
             r = run_pool(texts, opts, jobs, args.chunk)
             results[(jobs, phase)] = r
             print(f"jobs={jobs} {phase}: {r['end_to_end']:.0f} reports/s end to end, {r['steady']:.0f} steady "

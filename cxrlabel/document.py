@@ -25,7 +25,7 @@ import functools
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Protocol
 
 from .errors import CacheError, CxrlabelError, InputError
 from .parsers.base import Parser, parse_placed
@@ -40,10 +40,14 @@ __all__ = [
     "ParseFailure",
     "SentenceSpan",
     "clean_text",
+    "clear_split_memo",
     "section_spans",
     "parse_report",
     "parse_reports",
     "split_report",
+    "split_store",
+    "splitter_version",
+    "use_split_store",
 ]
 
 #: Sentences longer than this (characters) are split after a ``;`` or at a line break before
@@ -178,13 +182,77 @@ SPLIT_CONTEXT = 2
 SPLIT_MEMO_SIZE = 100_000
 
 
+class SplitLayer(Protocol):
+    """A persisted layer under the split memo (:class:`cxrlabel.split_store.SplitStore`)."""
+
+    def get(self, before: str, body: str) -> tuple[tuple[int, int], ...] | None: ...
+
+    def put(self, before: str, body: str, spans: tuple[tuple[int, int], ...]) -> None: ...
+
+    def flush(self) -> None: ...
+
+
+#: The persisted layer under the split memo, or None.
+_SPLIT_STORE: SplitLayer | None = None
+
+
+@functools.lru_cache(maxsize=1)
+def splitter_version() -> str:
+    """A digest of what sentence splitting depends on: the source of :mod:`cxrlabel.sentences`,
+    :data:`SPLIT_CONTEXT` and the NLTK version (the key of every persisted split)."""
+    import hashlib
+    from pathlib import Path
+
+    import nltk  # imported (without scipy) by cxrlabel.sentences
+
+    from . import sentences
+
+    try:
+        source = Path(sentences.__file__).read_bytes().decode("utf-8", "replace")
+    except OSError:  # no source next to the module: the installed version must do
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            source = "cxrlabel " + version("cxrlabel")
+        except PackageNotFoundError:
+            source = "cxrlabel (unknown version)"
+    parts = (source, str(SPLIT_CONTEXT), str(getattr(nltk, "__version__", "")))
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+def use_split_store(store: SplitLayer | None) -> None:
+    """Read sentence splits this process has not made yet from ``store`` (the ``splits``
+    table of a parse cache file), and write new ones to it; ``None``: none. Batch labeling
+    with a cache sets it (:func:`cxrlabel.batch.build_labeler`)."""
+    global _SPLIT_STORE
+    _SPLIT_STORE = store
+
+
+def split_store() -> SplitLayer | None:
+    """The store :func:`use_split_store` set, if any."""
+    return _SPLIT_STORE
+
+
 @functools.lru_cache(maxsize=SPLIT_MEMO_SIZE)
 def _relative_spans(before: str, body: str) -> tuple[tuple[int, int], ...]:
     """Sentence spans of ``body`` relative to its start, for a body preceded by ``before``
     (the last :data:`SPLIT_CONTEXT` characters in front of it, fewer at the text start): the
     splitter sees nothing else, so equal keys give equal spans."""
+    store = _SPLIT_STORE
+    if store is not None:
+        got = store.get(before, body)
+        if got is not None:
+            return got
     n = len(before)
-    return tuple((a - n, b - n) for a, b in sentence_spans(before + body, n, n + len(body)))
+    spans = tuple((a - n, b - n) for a, b in sentence_spans(before + body, n, n + len(body)))
+    if store is not None:
+        store.put(before, body, spans)
+    return spans
+
+
+def clear_split_memo() -> None:
+    """Forget this process's memoized sentence splits (a benchmark's "as in a new process")."""
+    _relative_spans.cache_clear()
 
 
 def section_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:

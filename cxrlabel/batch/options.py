@@ -3,13 +3,14 @@ setting, and the functions that turn them into a :class:`~cxrlabel.labeler.Label
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..labeler import Labeler
 
-__all__ = ["DEFAULT", "LabelOptions", "build_labeler", "resolve_cache", "scheme_ref", "with_cache"]
+__all__ = ["DEFAULT", "LabelOptions", "build_labeler", "resolve_cache", "scheme_ref", "split_store_for", "with_cache"]
 
 #: ``cache=DEFAULT``: the default parse cache (see :func:`cxrlabel.cache.default_cache_path`).
 DEFAULT = "default"
@@ -101,3 +102,25 @@ def with_cache(labeler: Labeler, cache: str | None) -> Labeler:
     if labeler.memo is default_memo():
         out.memo = PersistentMemo(cache)
     return out
+
+
+@contextmanager
+def split_store_for(cache: str | None) -> Iterator[None]:
+    """While the block runs, this process's sentence splits are also read from and written
+    to the ``splits`` table of parse cache file ``cache`` (:mod:`cxrlabel.split_store`);
+    nothing changes without a cache. Flushed, and the previous setting restored, at the end."""
+    from ..document import split_store, splitter_version, use_split_store
+
+    if not cache:
+        yield
+        return
+    from ..split_store import SplitStore
+
+    old = split_store()
+    store = SplitStore(cache, splitter_version())
+    use_split_store(store)
+    try:
+        yield
+        store.flush()
+    finally:
+        use_split_store(old)

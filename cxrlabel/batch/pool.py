@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, T
 from ..errors import InputError
 from .dedup import Entries, Plan, Task, run_task, seed
 from .lifeline import ignore_interrupts, quiet_broken_pool_race, tie_to_parent
-from .options import LabelOptions, build_labeler, with_cache
+from .options import LabelOptions, build_labeler, split_store_for, with_cache
 from .rows import Record, label_records
 from .spawn import GUARD_HINT, check_main_guard
 
@@ -93,6 +93,11 @@ def init_worker(
     trust_checked(checked)
     lab = with_cache(labeler, options.cache) if labeler is not None else build_labeler(options)
     lab.ensure_checked()
+    if options.cache:  # for the worker's life (flushed after every task)
+        from ..document import splitter_version, use_split_store
+        from ..split_store import SplitStore
+
+        use_split_store(SplitStore(options.cache, splitter_version()))
     _WORKER["labeler"] = lab
     _WORKER["options"] = options
     gc.collect()
@@ -107,12 +112,24 @@ def label_in_worker(index: int, records: Sequence[Record], entries: Entries | No
     if entries:
         seed(_WORKER["labeler"], entries)
     rows = label_records(_WORKER["labeler"], records, batch_size=opts.batch_size, explain=opts.explain, keep_text=opts.keep_text)
+    _flush_splits()
     return index, rows, peak_rss()
 
 
 def task_in_worker(task: Task) -> tuple[Any, int]:
     """A pool task of a deduplicated run (:func:`cxrlabel.batch.dedup.run_task`) and this worker's peak RSS."""
-    return run_task(_WORKER["labeler"], task, _WORKER["options"]), peak_rss()
+    result = run_task(_WORKER["labeler"], task, _WORKER["options"])
+    _flush_splits()
+    return result, peak_rss()
+
+
+def _flush_splits() -> None:
+    """Store the sentence splits this worker made (see :func:`init_worker`)."""
+    from ..document import split_store
+
+    store = split_store()
+    if store is not None:
+        store.flush()
 
 
 def peak_rss() -> int:
@@ -155,13 +172,15 @@ def _run_here(
         on_ready()
     old_gc = gc.get_threshold()
     try:
-        for index, records in chunks:
-            gc.set_threshold(*GC_THRESHOLDS)  # this process's own setting is restored below
-            try:
-                rows = label_records(lab, records, batch_size=options.batch_size, explain=options.explain, keep_text=options.keep_text)
-            finally:
-                gc.set_threshold(*old_gc)
-            yield index, rows
+        with split_store_for(options.cache):
+            for index, records in chunks:
+                gc.set_threshold(*GC_THRESHOLDS)  # this process's own setting is restored below
+                try:
+                    rows = label_records(lab, records, batch_size=options.batch_size, explain=options.explain,
+                                         keep_text=options.keep_text)
+                finally:
+                    gc.set_threshold(*old_gc)
+                yield index, rows
     finally:
         gc.set_threshold(*old_gc)
     if on_peak:
@@ -217,10 +236,11 @@ def _run_pool(
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=initargs)
         try:
             here = _Here(options, labeler)
-            if on_ready is not None:
-                _wait_ready(pool, workers, here)
-                on_ready()
-            yield from _schedule(pool, Plan(chunks, jobs), workers, here, on_peak)
+            with split_store_for(options.cache):
+                if on_ready is not None:
+                    _wait_ready(pool, workers, here)
+                    on_ready()
+                yield from _schedule(pool, Plan(chunks, jobs), workers, here, on_peak)
             if on_peak and here.used:
                 on_peak(peak_rss())
         except BaseException:  # an error, Ctrl-C, or the caller stopped reading: no waiting
