@@ -25,7 +25,7 @@ import functools
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator, Protocol
+from typing import Callable, Collection, Iterable, Iterator, Protocol
 
 from .errors import CacheError, CxrlabelError, InputError
 from .parsers.base import Parser, parse_placed
@@ -299,13 +299,18 @@ def parse_reports(
     batch_size: int = 128,
     errors: str = "strict",
     skip: Callable[[str], bool] | None = None,
+    known: Callable[[list[str]], Collection[str]] | None = None,
 ) -> Iterator[Document]:
     """Parse many reports, streaming the sentences of ``batch_size`` reports at a time through
     one ``parser.parse`` call (the fast path for batch labeling). Yields one Document per text.
 
-    ``skip(sentence_text)``: when true, that sentence is not parsed; the Document holds it
-    unparsed (no tokens, no edges, placed in its report) — the labeler's memo already knows
-    its decisions (:mod:`cxrlabel.memo`)."""
+    ``known(sentence_texts)``: the texts (of those given: each distinct non-blank sentence of
+    a batch, once) not to parse; the Document holds them unparsed (no tokens, no edges,
+    placed in its report) — the labeler's memo already knows their decisions
+    (:mod:`cxrlabel.memo`), and answers a whole batch in one lookup. ``skip(sentence_text)``
+    is the same question asked one text at a time (used when ``known`` is not given)."""
+    if known is None and skip is not None:
+        known = lambda texts: {t for t in texts if skip(t)}  # noqa: E731
     it = iter(texts)
     while True:
         chunk = list(itertools.islice(it, batch_size))
@@ -316,7 +321,7 @@ def parse_reports(
             text = _as_text(raw, errors)
             prepared.append((text, *_prepare(text)))
         items = [(s, k) for _, _, ss in prepared for k, s in enumerate(ss) if s.error is None]
-        results = iter(_parse_spans(items, parser) if skip is None else _parse_unknown(items, parser, skip))
+        results = iter(_parse_spans(items, parser) if known is None else _parse_unknown(items, parser, known))
         for text, sections, ss in prepared:
             sents: list[Sentence] = []
             fails: list[ParseFailure] = []
@@ -337,15 +342,19 @@ def unparsed(span: SentenceSpan, index: int) -> Sentence:
     return Sentence(span.text, (), (), span.start, span.end, index, span.section, span.gaps)
 
 
-def _parse_unknown(items: list[tuple[SentenceSpan, int]], parser: Parser, skip: Callable[[str], bool]) -> list[Sentence | str]:
-    """Like :func:`_parse_spans`, but the spans ``skip`` accepts, and every repeat of a text
-    parsed earlier in ``items``, are left unparsed (a repeat of a text that failed to parse
-    gets the same failure)."""
+def _parse_unknown(
+    items: list[tuple[SentenceSpan, int]], parser: Parser, known: Callable[[list[str]], Collection[str]]
+) -> list[Sentence | str]:
+    """Like :func:`_parse_spans`, but the spans whose text ``known`` names, and every repeat of
+    a text parsed earlier in ``items``, are left unparsed (a repeat of a text that failed to
+    parse gets the same failure)."""
+    asked = list(dict.fromkeys(span.text for span, _ in items if span.text.strip()))
+    have = known(asked) if asked else ()
     out: list[Sentence | str | None] = [None] * len(items)
     first: dict[str, int] = {}  # text → the position parsed for it
     repeats: list[tuple[int, int]] = []
     for n, (span, k) in enumerate(items):
-        if span.text.strip() and skip(span.text):
+        if span.text in have and span.text.strip():
             out[n] = unparsed(span, k)
         elif span.text in first and span.text.strip():
             repeats.append((n, first[span.text]))

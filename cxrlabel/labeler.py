@@ -240,16 +240,20 @@ class Labeler:
         from .document import parse_reports
 
         self.ensure_checked()
-        skip = None
-        if reuse and self.memo is not None:
-            memo, fp = self.memo, self.fingerprint
-            skip = lambda text: memo.get(SentenceMemo.key(fp, text)) is not None  # noqa: E731
+        known = self._memo_knows if reuse and self.memo is not None else None
         try:
-            for doc in parse_reports(texts, self.parser, batch_size=batch_size, skip=skip):
+            for doc in parse_reports(texts, self.parser, batch_size=batch_size, known=known):
                 yield self._label_document(doc)
         finally:
             if self.memo is not None:
                 self.memo.flush()  # a persisted memo stores what this stream judged
+
+    def _memo_knows(self, texts: list[str]) -> set[str]:
+        """Those sentence ``texts`` the memo holds decisions for (one batched lookup, which also
+        brings them into its LRU for :meth:`_label_document`)."""
+        fp = self.fingerprint
+        entries = self.memo.get_many([SentenceMemo.key(fp, t) for t in texts])  # type: ignore[union-attr]
+        return {t for t, e in zip(texts, entries) if e is not None}
 
     # -- self-check ----------------------------------------------------------------------
     def self_check(self) -> None:
