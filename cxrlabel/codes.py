@@ -139,6 +139,7 @@ _I = {
     "I236": "a Labeler object given with jobs > 1 (it cannot be sent to worker processes)",
     "I237": "label_many(jobs > 1) called from a script's top level without an if __name__ == \"__main__\" guard",
     "I238": "a batch worker process died (BrokenProcessPool)",
+    "I239": "CXRLABEL_START_METHOD is neither fork nor spawn (or not available here)",
     # I24x: CSV syntax
     "I240": "a malformed CSV (the csv module cannot read it)",
     "I241": "a malformed CSV row: an unbalanced quote (an error for the file) or a wrong cell count (an error row)",

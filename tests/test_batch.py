@@ -81,9 +81,11 @@ def test_a_series_index_becomes_the_id_and_explain_lists_rules(tmp_path):
 
 
 @pytest.mark.slow
-def test_two_spawned_workers_give_the_labels_of_one_process(labeler, tmp_path, capfd):
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_two_workers_forked_or_spawned_give_the_labels_of_one_process(labeler, tmp_path, capfd, monkeypatch, method):
+    monkeypatch.setenv("CXRLABEL_START_METHOD", method)
     texts = TEXTS * 6
-    df = cxrlabel.label_many(texts, jobs=2, chunk_size=5, progress=True, cache=tmp_path / "c.sqlite")
+    df = cxrlabel.label_many(texts, jobs=3, chunk_size=5, progress=True, cache=tmp_path / "c.sqlite")
     assert df["id"].tolist() == list(range(len(texts)))
     assert _rows(df) == _expected(labeler, texts)
     err = capfd.readouterr().err
@@ -103,6 +105,21 @@ def test_openi_sample_labels_equal_single_report_labels(labeler, data_path, tmp_
     assert _rows(df) == _expected(labeler, texts)
     warm = cxrlabel.label_many(texts, labeler=labeler, progress=False, cache=tmp_path / "c.sqlite")
     assert _rows(warm) == _rows(df)
+
+
+def test_workers_fork_on_linux_unless_told_to_spawn_and_a_bad_method_is_i239(monkeypatch):
+    import sys
+
+    from cxrlabel.batch.pool import start_method
+
+    monkeypatch.delenv("CXRLABEL_START_METHOD", raising=False)
+    assert start_method() == ("fork" if sys.platform.startswith("linux") else "spawn")
+    monkeypatch.setenv("CXRLABEL_START_METHOD", "Spawn")
+    assert start_method() == "spawn"
+    monkeypatch.setenv("CXRLABEL_START_METHOD", "forkserver")
+    with pytest.raises(cxrlabel.CxrlabelError) as err:
+        start_method()
+    assert err.value.code == "I239" and "use fork or spawn" in str(err.value)
 
 
 def test_a_labeler_object_with_several_jobs_is_refused_with_what_to_do(labeler):

@@ -1,12 +1,14 @@
 """The local engine: label chunks of records in this process (``jobs=1``) or in this process
-and a pool of ``jobs - 1`` spawned worker processes, each with one labeler and one thread.
+and a pool of ``jobs - 1`` worker processes, each with one labeler and one thread.
 
-``jobs>1`` uses the **spawn** start method (no forked copies of a half-initialised
-spaCy/torch state). Each worker builds its :class:`~cxrlabel.labeler.Labeler` once, in the
-pool initializer (self-check included), with torch/BLAS/OpenMP threads set to 1 — N jobs
-on N cores, no oversubscription. Each distinct sentence is judged once per run
-(:mod:`cxrlabel.batch.dedup`); this process builds its own labeler while the workers load
-theirs and takes its share of both the judging and the labeling.
+How workers start (:func:`start_method`): on Linux they are **forked** from this process once
+its labeler is built and self-checked (its sqlite connections closed first, so none crosses
+the fork) — a worker is ready at once, with no imports or model load of its own; elsewhere, or
+with ``CXRLABEL_START_METHOD=spawn``, they are **spawned** and each builds its
+:class:`~cxrlabel.labeler.Labeler` in the pool initializer (skipping the self-check this
+process passed) while this process builds its own. Torch/BLAS/OpenMP threads are set to 1 — N
+jobs on N cores, no oversubscription. Each distinct sentence is judged once per run
+(:mod:`cxrlabel.batch.dedup`); this process takes its share of the judging and the labeling.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ __all__ = [
     "restore_env",
     "run_chunks",
     "single_thread_env",
+    "start_method",
     "task_in_worker",
 ]
 
@@ -216,7 +219,7 @@ def _run_pool(
     chunks: Iterable[Chunk], options: LabelOptions, jobs: int, labeler: Labeler | None, on_peak: Callable[[int], None] | None,
     on_ready: Callable[[], None] | None = None,
 ) -> Iterator[tuple[int, Rows]]:
-    """``jobs - 1`` spawned workers and this process (:class:`_Here`) share the work: each
+    """``jobs - 1`` workers and this process (:class:`_Here`) share the work: each
     distinct sentence is judged once (:class:`cxrlabel.batch.dedup.Plan`)."""
     import multiprocessing
 
@@ -228,14 +231,21 @@ def _run_pool(
 
         ParseCache(options.cache).check()
     workers = jobs - 1
-    old = single_thread_env()  # inherited by the spawned workers before they import anything
+    old = single_thread_env()  # inherited by the workers before they import anything
     quiet = quiet_broken_pool_race().__enter__()
     try:
-        ctx = multiprocessing.get_context("spawn")
-        initargs = (options, labeler, checked_fingerprints(), os.getpid())
+        here = _Here(options, labeler)
+        method = start_method()
+        given = labeler
+        if method == "fork":  # the workers start as copies of this process's ready labeler
+            given = here.labeler()
+            _release_files(given)
+        ctx = multiprocessing.get_context(method)
+        initargs = (options, given, checked_fingerprints(), os.getpid())
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=initargs)
         try:
-            here = _Here(options, labeler)
+            if method == "fork":
+                pool.submit(os.getpid)  # a fork pool starts every worker at its first task: now
             with split_store_for(options.cache):
                 if on_ready is not None:
                     _wait_ready(pool, workers, here)
@@ -250,6 +260,37 @@ def _run_pool(
     finally:
         restore_env(old)
         quiet.__exit__()
+
+
+def start_method() -> str:
+    """How worker processes start: ``$CXRLABEL_START_METHOD`` (``fork`` or ``spawn``), else
+    ``fork`` on Linux (a worker is a copy of this process's ready labeler: no imports, no model
+    load) and ``spawn`` elsewhere (where fork is unsafe or missing)."""
+    import multiprocessing
+
+    chosen = os.environ.get("CXRLABEL_START_METHOD", "").strip().lower()
+    if chosen:
+        if chosen not in ("fork", "spawn") or chosen not in multiprocessing.get_all_start_methods():
+            raise InputError(f"CXRLABEL_START_METHOD={chosen!r}: use fork or spawn "
+                             f"(this platform has: {', '.join(multiprocessing.get_all_start_methods())})", code="I239")
+        return chosen
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+def _release_files(lab: Labeler) -> None:
+    """Before a fork: store what is buffered and close this process's sqlite connections (the
+    parse cache, the decision memo, the split store), so that no open database crosses into a
+    worker; each process reopens its own on next use."""
+    from ..document import split_store
+
+    memo, splits = lab.memo, split_store()
+    for holder in (memo, splits):
+        if holder is not None:
+            holder.flush()
+    for holder in (getattr(lab.parser, "cache", None), getattr(memo, "store", None), getattr(splits, "store", None)):
+        close = getattr(holder, "close", None)
+        if close is not None:
+            close()
 
 
 def _wait_ready(pool: ProcessPoolExecutor, workers: int, here: _Here) -> None:
@@ -297,15 +338,16 @@ def _stop_now(pool: ProcessPoolExecutor) -> None:
     and finishing a chunk can take minutes, which Ctrl-C would otherwise wait for."""
     # ProcessPoolExecutor has no public way to end its workers before Python 3.14
     procs = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)  # shutdown() forgets it
     pool.shutdown(wait=False, cancel_futures=True)
     for proc in procs:
         proc.terminate()
     for proc in procs:
         proc.join(5)
-    try:  # join the pool's manager thread now: left to interpreter exit, its wake-up on an
-        pool.shutdown(wait=True)  # already closed pipe printed a traceback (CPython 3.11)
-    except OSError:
-        pass
+    # Join the pool's manager thread now: while it is still closing its wake-up pipe, the
+    # interpreter's exit hook writes to that pipe and prints a traceback (CPython 3.11).
+    if manager is not None and manager.is_alive():
+        manager.join(5)
 
 
 def _broken(exc: BaseException) -> InputError:
