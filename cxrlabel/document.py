@@ -376,19 +376,25 @@ def _placed(parser: Parser, items: list[tuple[SentenceSpan, int]]) -> list[Sente
 
 
 def _parse_spans(items: list[tuple[SentenceSpan, int]], parser: Parser) -> list[Sentence | str]:
-    """Parse all spans in one stream; if the stream fails, retry one by one to find out which
-    sentences fail (their entry is the error message)."""
+    """Parse all spans in one stream, shortest text first (sentences of like length batched
+    together: slightly less parser time; the results come back in the order of ``items``); if
+    the stream fails, retry one by one to find out which sentences fail (their entry is the
+    error message)."""
     if not items:
         return []
+    order = sorted(range(len(items)), key=lambda n: len(items[n][0].text))
     try:
-        got = _placed(parser, items)
+        got = _placed(parser, [items[n] for n in order])
         if len(got) == len(items):
-            return list(got)
+            out: list[Sentence | str] = [""] * len(items)
+            for n, sent in zip(order, got):
+                out[n] = sent
+            return out
     except CacheError:  # the cache, not a sentence, is broken: the run stops with its error
         raise
     except Exception:  # noqa: BLE001 - re-tried one by one below, errors are recorded
         pass
-    out: list[Sentence | str] = []
+    out = []
     for item in items:
         try:
             out.extend(_placed(parser, [item]))

@@ -13,7 +13,9 @@ ignored (and later overwritten): it is never used. The fingerprint digests the p
 version, every rule, the ontology and the policy, so an edited rule or ontology never reads an
 old row — invalidated by construction. Writes are buffered and stored in one transaction per
 :data:`FLUSH_EVERY` entries and on :meth:`PersistentMemo.flush` (the labeler flushes at the
-end of every :meth:`~cxrlabel.labeler.Labeler.iter_labels` stream).
+end of every :meth:`~cxrlabel.labeler.Labeler.iter_labels` stream). A batch's lookups
+(:meth:`PersistentMemo.get_many`, what ``iter_labels(reuse=True)`` asks per batch) read
+the file in one ``SELECT`` per :data:`QUERY_CHUNK` keys.
 """
 
 from __future__ import annotations
