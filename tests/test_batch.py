@@ -110,7 +110,7 @@ def test_openi_sample_labels_equal_single_report_labels(labeler, data_path, tmp_
 def test_workers_fork_on_linux_unless_told_to_spawn_and_a_bad_method_is_i239(monkeypatch):
     import sys
 
-    from cxrlabel.batch.pool import start_method
+    from cxrlabel.batch.spawn import start_method
 
     monkeypatch.delenv("CXRLABEL_START_METHOD", raising=False)
     assert start_method() == ("fork" if sys.platform.startswith("linux") else "spawn")

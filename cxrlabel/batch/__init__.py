@@ -10,16 +10,18 @@ How the work runs:
   (:func:`~cxrlabel.batch.rows.label_records`);
 - :func:`~cxrlabel.batch.engines.run_on_engine` sends the chunks to an engine: ``local``
   (:func:`~cxrlabel.batch.pool.run_chunks`) labels in this process with ``jobs=1`` and in
-  this process plus a pool of ``jobs - 1`` workers (**spawn** start method) with ``jobs>1``,
-  one labeler and one thread per process, each distinct sentence judged once per run
-  (:mod:`~cxrlabel.batch.dedup`); ``dask`` (:mod:`cxrlabel.batch.dask`, the ``[dask]`` extra) on a Dask cluster;
+  this process plus a pool of ``jobs - 1`` workers (forked on Linux once this process's
+  labeler is ready, spawned elsewhere: :func:`~cxrlabel.batch.spawn.start_method`) with
+  ``jobs>1``, one labeler and one thread per process, each distinct sentence judged once per
+  run (:mod:`~cxrlabel.batch.dedup`, handed out by :mod:`~cxrlabel.batch.schedule`); ``dask`` (:mod:`cxrlabel.batch.dask`, the ``[dask]`` extra) on a Dask cluster;
 - parses go through a :class:`~cxrlabel.cache.CachedParser` (on by default; ``cache=None``
   turns it off), so re-labeling after a rule or ontology change only re-runs the rules;
 - a report that raises is recorded with its error and the job goes on;
 - progress (reports/s, ETA) is a tqdm bar on stderr.
 
-As with any spawn pool, a script that calls ``label_many(..., jobs=2)`` at import time must
-guard it with ``if __name__ == "__main__":`` (the workers import the main module).
+A script that calls ``label_many(..., jobs=2)`` at import time must guard it with
+``if __name__ == "__main__":`` (spawned workers import the main module; the check applies
+with forked workers too, so that a script runs the same on every platform).
 
 :func:`run_sharded` (:mod:`cxrlabel.batch.shards`) is what ``cxrlabel label --jobs N -o OUT``
 runs: finished chunks are written as shard files under ``OUT.parts/`` next to a manifest

@@ -17,7 +17,7 @@ import gc
 import os
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from ..errors import InputError
@@ -25,13 +25,13 @@ from .dedup import Entries, Plan, Task, run_task, seed
 from .lifeline import ignore_interrupts, quiet_broken_pool_race, tie_to_parent
 from .options import LabelOptions, build_labeler, split_store_for, with_cache
 from .rows import Record, label_records
-from .spawn import GUARD_HINT, check_main_guard
+from .schedule import result_of, schedule
+from .spawn import check_main_guard, release_files, start_method
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..labeler import Labeler
 
 __all__ = [
-    "AHEAD",
     "GC_THRESHOLDS",
     "THREAD_VARS",
     "chunked",
@@ -42,7 +42,6 @@ __all__ = [
     "restore_env",
     "run_chunks",
     "single_thread_env",
-    "start_method",
     "task_in_worker",
 ]
 
@@ -51,8 +50,6 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BL
 #: Labeling allocates many short-lived objects (graphs, mentions); fewer young-generation
 #: collections make it ~7% faster (benchmarks/RESULTS.md) and cost a little memory.
 GC_THRESHOLDS = (50_000, 50, 100)
-#: Tasks queued on each worker beyond the one it runs, so that it never waits for this process.
-AHEAD = 2
 Chunk = tuple[int, Sequence[Record]]
 Rows = list[dict[str, Any]]
 T = TypeVar("T")
@@ -239,7 +236,7 @@ def _run_pool(
         given = labeler
         if method == "fork":  # the workers start as copies of this process's ready labeler
             given = here.labeler()
-            _release_files(given)
+            release_files(given)
         ctx = multiprocessing.get_context(method)
         initargs = (options, given, checked_fingerprints(), os.getpid())
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=initargs)
@@ -250,7 +247,7 @@ def _run_pool(
                 if on_ready is not None:
                     _wait_ready(pool, workers, here)
                     on_ready()
-                yield from _schedule(pool, Plan(chunks, jobs), workers, here, on_peak)
+                yield from schedule(pool, Plan(chunks, jobs), workers, here.run, task_in_worker, on_peak)
             if on_peak and here.used:
                 on_peak(peak_rss())
         except BaseException:  # an error, Ctrl-C, or the caller stopped reading: no waiting
@@ -262,75 +259,17 @@ def _run_pool(
         quiet.__exit__()
 
 
-def start_method() -> str:
-    """How worker processes start: ``$CXRLABEL_START_METHOD`` (``fork`` or ``spawn``), else
-    ``fork`` on Linux (a worker is a copy of this process's ready labeler: no imports, no model
-    load) and ``spawn`` elsewhere (where fork is unsafe or missing)."""
-    import multiprocessing
-
-    chosen = os.environ.get("CXRLABEL_START_METHOD", "").strip().lower()
-    if chosen:
-        if chosen not in ("fork", "spawn") or chosen not in multiprocessing.get_all_start_methods():
-            raise InputError(f"CXRLABEL_START_METHOD={chosen!r}: use fork or spawn "
-                             f"(this platform has: {', '.join(multiprocessing.get_all_start_methods())})", code="I239")
-        return chosen
-    return "fork" if sys.platform.startswith("linux") else "spawn"
-
-
-def _release_files(lab: Labeler) -> None:
-    """Before a fork: store what is buffered and close this process's sqlite connections (the
-    parse cache, the decision memo, the split store), so that no open database crosses into a
-    worker; each process reopens its own on next use."""
-    from ..document import split_store
-
-    memo, splits = lab.memo, split_store()
-    for holder in (memo, splits):
-        if holder is not None:
-            holder.flush()
-    for holder in (getattr(lab.parser, "cache", None), getattr(memo, "store", None), getattr(splits, "store", None)):
-        close = getattr(holder, "close", None)
-        if close is not None:
-            close()
-
-
 def _wait_ready(pool: ProcessPoolExecutor, workers: int, here: _Here) -> None:
     """Build this process's labeler and wait until every worker has built its own."""
     seen: set[int] = set()
     here.labeler()
     while len(seen) < workers:
-        seen.update(_result(f) for f in [pool.submit(_ready_pid) for _ in range(workers)])
+        seen.update(result_of(f) for f in [pool.submit(_ready_pid) for _ in range(workers)])
 
 
 def _ready_pid() -> int:
     time.sleep(0.05)  # long enough for each idle worker to take one
     return os.getpid()
-
-
-def _schedule(
-    pool: ProcessPoolExecutor, plan: Plan, workers: int, here: _Here, on_peak: Callable[[int], None] | None
-) -> Iterator[tuple[int, Rows]]:
-    """Keep each worker :data:`AHEAD` tasks ahead, run the next task here meanwhile, and yield
-    every chunk's rows as its last part is done."""
-    inflight: dict[Any, Task] = {}
-    while not plan.finished:
-        while len(inflight) < AHEAD * workers:
-            task = plan.next_task()
-            if task is None:
-                break
-            inflight[_submit(pool, task)] = task
-        task = plan.next_task()
-        if task is not None:
-            yield from plan.done(task, here.run(task))
-        if not inflight:
-            if task is None and not plan.finished:
-                raise RuntimeError("batch plan stalled: no task to run and none running")  # a bug, never expected
-            continue
-        finished, _ = wait(inflight, timeout=0 if task is not None else None, return_when=FIRST_COMPLETED)
-        for fut in finished:
-            result, rss = _result(fut)
-            if on_peak:
-                on_peak(rss)
-            yield from plan.done(inflight.pop(fut), result)
 
 
 def _stop_now(pool: ProcessPoolExecutor) -> None:
@@ -348,33 +287,6 @@ def _stop_now(pool: ProcessPoolExecutor) -> None:
     # interpreter's exit hook writes to that pipe and prints a traceback (CPython 3.11).
     if manager is not None and manager.is_alive():
         manager.join(5)
-
-
-def _broken(exc: BaseException) -> InputError:
-    return InputError(
-        f"a worker process died before it could label its reports ({exc}); if your script calls "
-        f"label_many at its top level, {GUARD_HINT}; otherwise it may have run out of memory "
-        "(try fewer jobs) — its error, if any, is on stderr above",
-        code="I238",
-    )
-
-
-def _submit(pool: ProcessPoolExecutor, task: Task) -> Any:
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        return pool.submit(task_in_worker, task)
-    except BrokenProcessPool as exc:
-        raise _broken(exc) from exc
-
-
-def _result(fut: Any) -> Any:
-    from concurrent.futures.process import BrokenProcessPool
-
-    try:
-        return fut.result()
-    except BrokenProcessPool as exc:
-        raise _broken(exc) from exc
 
 
 def chunked(records: Iterable[T], size: int, start: int = 0) -> Iterator[tuple[int, list[T]]]:

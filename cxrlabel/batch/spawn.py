@@ -1,27 +1,36 @@
-"""Safety checks for the spawned worker pool (``jobs > 1``).
+"""How the worker pool's processes start (``jobs > 1``): :func:`start_method` (fork on Linux,
+spawn elsewhere), :func:`release_files` before a fork, and the safety check of a spawn pool.
 
 With the *spawn* start method every worker re-runs the top level of the caller's script
 before it can take work. A script that calls ``label_many(jobs=2)`` at its top level, without
 ``if __name__ == "__main__":``, would start pools recursively; multiprocessing stops that in
 each worker and the caller only sees ``BrokenProcessPool``. :func:`check_main_guard` finds the
 mistake before any worker starts (and in a worker, should one get that far) and raises
-:class:`~cxrlabel.errors.InputError` ``I237`` saying what to add.
+:class:`~cxrlabel.errors.InputError` ``I237`` saying what to add. A forked worker does not
+re-run the script, but the check applies on every platform, so that a script that works on
+Linux works everywhere.
 """
 
 from __future__ import annotations
 
 import ast
+import os
 import sys
 from pathlib import Path
 from types import FrameType, ModuleType
+from typing import TYPE_CHECKING
 
 from ..errors import InputError
 
-__all__ = ["GUARD_HINT", "check_main_guard", "unguarded_line"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..labeler import Labeler
+
+__all__ = ["GUARD_HINT", "check_main_guard", "release_files", "start_method", "unguarded_line"]
 
 GUARD_HINT = (
-    'put the code that calls label_many under  if __name__ == "__main__":  (worker processes '
-    "are spawned and re-run the top level of your script), or use jobs=1"
+    'put the code that calls label_many under  if __name__ == "__main__":  (where worker processes '
+    "are spawned — macOS, Windows, CXRLABEL_START_METHOD=spawn — they re-run the top level of your "
+    "script), or use jobs=1"
 )
 
 
@@ -86,3 +95,34 @@ def check_main_guard() -> None:
             f"the top level of the script; {GUARD_HINT}",
             code="I237",
         )
+
+
+def start_method() -> str:
+    """How worker processes start: ``$CXRLABEL_START_METHOD`` (``fork`` or ``spawn``), else
+    ``fork`` on Linux (a worker is a copy of this process's ready labeler: no imports, no model
+    load) and ``spawn`` elsewhere (where fork is unsafe or missing)."""
+    import multiprocessing
+
+    chosen = os.environ.get("CXRLABEL_START_METHOD", "").strip().lower()
+    if chosen:
+        if chosen not in ("fork", "spawn") or chosen not in multiprocessing.get_all_start_methods():
+            raise InputError(f"CXRLABEL_START_METHOD={chosen!r}: use fork or spawn "
+                             f"(this platform has: {', '.join(multiprocessing.get_all_start_methods())})", code="I239")
+        return chosen
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+def release_files(lab: Labeler) -> None:
+    """Before a fork: store what is buffered and close this process's sqlite connections (the
+    parse cache, the decision memo, the split store), so that no open database crosses into a
+    worker; each process reopens its own on next use."""
+    from ..document import split_store
+
+    memo, splits = lab.memo, split_store()
+    for holder in (memo, splits):
+        if holder is not None:
+            holder.flush()
+    for holder in (getattr(lab.parser, "cache", None), getattr(memo, "store", None), getattr(splits, "store", None)):
+        close = getattr(holder, "close", None)
+        if close is not None:
+            close()
