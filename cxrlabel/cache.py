@@ -48,7 +48,7 @@ from .parsers.base import Parser, parse_placed
 from .paths import CACHE_ENV, cache_dir
 from .types import Sentence
 
-__all__ = ["CACHE_ENV", "CacheError", "CachedParser", "CacheInfo", "ParseCache", "cache_dir", "default_cache_path"]
+__all__ = ["CACHE_ENV", "CacheError", "CachedParser", "CacheInfo", "ParseCache", "QUERY_CHUNK", "cache_dir", "default_cache_path"]
 
 _FILE = "parses.sqlite"
 _SCHEMA = 1  # the table layout; the value format is part of the key
@@ -60,7 +60,8 @@ _SUM = 64  # hex digits of the checksum in front of a value
 _ADVICE = "run `cxrlabel cache clear` (or delete the file), pass another --cache PATH, or use --no-cache"
 _log = logging.getLogger("cxrlabel.cache")
 _PLACEMENT = ("start", "end", "index", "section")
-_CHUNK = 500  # sqlite's default limit on host parameters is 999 (older builds)
+#: Keys per ``SELECT ... IN (...)``: sqlite's default limit on host parameters is 999 (older builds).
+QUERY_CHUNK = 500
 #: Seconds one cache operation waits for another process's lock (sqlite's busy timeout); a
 #: lock held longer, after one more try, is a :class:`CacheError` ``I297`` that names the file,
 #: so a stuck or foreign lock stops a run within seconds instead of blocking it silently.
@@ -239,8 +240,8 @@ class ParseCache:
         out: dict[str, str] = {}
         uniq = list(dict.fromkeys(keys))
         try:
-            for a in range(0, len(uniq), _CHUNK):
-                part = uniq[a : a + _CHUNK]
+            for a in range(0, len(uniq), QUERY_CHUNK):
+                part = uniq[a : a + QUERY_CHUNK]
                 q = f"SELECT key, value FROM parses WHERE key IN ({','.join('?' * len(part))})"
                 out.update(self._retry(lambda: self.conn.execute(q, part).fetchall()))
         except sqlite3.Error as exc:

@@ -15,7 +15,7 @@ old row — invalidated by construction. Writes are buffered and stored in one t
 :data:`FLUSH_EVERY` entries and on :meth:`PersistentMemo.flush` (the labeler flushes at the
 end of every :meth:`~cxrlabel.labeler.Labeler.iter_labels` stream). A batch's lookups
 (:meth:`PersistentMemo.get_many`, what ``iter_labels(reuse=True)`` asks per batch) read
-the file in one ``SELECT`` per :data:`QUERY_CHUNK` keys.
+the file in one ``SELECT`` per :data:`cxrlabel.cache.QUERY_CHUNK` keys.
 """
 
 from __future__ import annotations
@@ -27,18 +27,15 @@ import sqlite3
 import threading
 from typing import Any, Sequence
 
-from .cache import ParseCache
+from .cache import QUERY_CHUNK, ParseCache
 from .errors import CacheError
 from .memo import DEFAULT_MAXSIZE, Entry, MemoKey, SentenceMemo
 from .types import Label, Mention
 
-__all__ = ["FLUSH_EVERY", "PersistentMemo", "QUERY_CHUNK", "decode_entry", "encode_entry"]
+__all__ = ["FLUSH_EVERY", "PersistentMemo", "decode_entry", "encode_entry"]
 
 #: Buffered entries are written once this many are pending.
 FLUSH_EVERY = 512
-#: Keys per ``SELECT ... IN`` of :meth:`PersistentMemo.get_many` (sqlite's default limit on
-#: host parameters is 999 in older builds).
-QUERY_CHUNK = 500
 _TABLE = (
     "CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, labeler TEXT NOT NULL, "
     "text_hash TEXT NOT NULL, value TEXT NOT NULL, checksum TEXT NOT NULL) WITHOUT ROWID"
@@ -114,7 +111,7 @@ class PersistentMemo(SentenceMemo):
 
     def get_many(self, keys: Sequence[MemoKey]) -> list[Entry | None]:
         """:meth:`get` of each key, in order: the LRU first, then the write buffer, then one
-        ``SELECT`` per :data:`QUERY_CHUNK` keys for the rest."""
+        ``SELECT`` per :data:`cxrlabel.cache.QUERY_CHUNK` keys for the rest."""
         out = super().get_many(keys)
         rest: dict[str, list[int]] = {}  # row key → the positions that want it
         for n, entry in enumerate(out):

@@ -12,7 +12,8 @@ import pytest
 
 from cxrlabel.document import parse_reports, split_report
 from cxrlabel.memo import SentenceMemo
-from cxrlabel.memo_store import QUERY_CHUNK, PersistentMemo
+from cxrlabel.cache import QUERY_CHUNK
+from cxrlabel.memo_store import PersistentMemo
 from cxrlabel.parsers.base import parse_placed
 from cxrlabel.types import Label, Mention
 from conftest import CountingParser, require_data
