@@ -162,6 +162,7 @@ class ParseCache:
         self._conn: sqlite3.Connection | None = None
         self._pid = -1
         self._stuck: CacheError | None = None  # a lock timeout, re-raised without waiting again
+        self._made: tuple[sqlite3.Connection, set[str]] | None = None  # tables made on this connection
 
     def __getstate__(self) -> dict[str, Any]:
         return {"path": self.path, "timeout": self.timeout}
@@ -310,6 +311,34 @@ class ParseCache:
         if self._conn is not None and self._pid == os.getpid():
             self._conn.close()
         self._conn = None
+
+    def table_conn(self, ddl: str, what: str) -> sqlite3.Connection:
+        """The connection, with the table that ``ddl`` (``CREATE TABLE IF NOT EXISTS ...``)
+        creates made once per connection; ``what`` names the table in the ``I290`` error of a
+        file that cannot hold it."""
+        conn = self.conn
+        made = self._made
+        if made is None or made[0] is not conn:
+            made = self._made = (conn, set())
+        if ddl not in made[1]:
+            try:
+                conn.execute(ddl)
+            except sqlite3.DatabaseError as exc:
+                raise CacheError(f"cannot use the {what} table of {self.path}: {exc}; pass another --cache PATH, "
+                                 "run `cxrlabel cache clear`, or use --no-cache", code="I290") from exc
+            made[1].add(ddl)
+        return conn
+
+    def write_rows(self, ddl: str, what: str, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """``executemany(sql, rows)`` in one transaction on the table of ``ddl`` (see :meth:`table_conn`)."""
+        conn = self.table_conn(ddl, what)
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(sql, rows)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
 
 
 class CachedParser:

@@ -28,7 +28,6 @@ import threading
 from typing import Any, Sequence
 
 from .cache import QUERY_CHUNK, ParseCache
-from .errors import CacheError
 from .memo import DEFAULT_MAXSIZE, Entry, MemoKey, SentenceMemo
 from .types import Label, Mention
 
@@ -69,7 +68,6 @@ class PersistentMemo(SentenceMemo):
         self.store = ParseCache(path)
         self.path = self.store.path
         self._pending: dict[str, tuple[str, str, str, str, str]] = {}
-        self._ready_pid = -1
         self._io_lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
@@ -82,18 +80,7 @@ class PersistentMemo(SentenceMemo):
         return f"PersistentMemo({str(self.path)!r})"
 
     def _conn(self) -> sqlite3.Connection:
-        conn = self.store.conn
-        if self._ready_pid != os.getpid():
-            try:
-                conn.execute(_TABLE)
-            except sqlite3.DatabaseError as exc:
-                raise CacheError(
-                    f"cannot use the decision memo table of {self.path}: {exc}; pass another --cache PATH, "
-                    "run `cxrlabel cache clear`, or use --no-cache",
-                    code="I290",
-                ) from exc
-            self._ready_pid = os.getpid()
-        return conn
+        return self.store.table_conn(_TABLE, "decision memo")
 
     @staticmethod
     def row_key(key: MemoKey) -> str:
@@ -184,16 +171,8 @@ class PersistentMemo(SentenceMemo):
         """Store the buffered entries (one transaction)."""
         with self._io_lock:
             rows, self._pending = list(self._pending.values()), {}
-            if not rows:
-                return
-            conn = self._conn()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.executemany("INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?, ?)", rows)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+            if rows:
+                self.store.write_rows(_TABLE, "decision memo", "INSERT OR REPLACE INTO memo VALUES (?, ?, ?, ?, ?)", rows)
 
     def stored(self) -> int:
         """How many entries the file holds (flushed ones)."""

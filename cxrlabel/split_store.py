@@ -25,7 +25,6 @@ import threading
 from typing import Any
 
 from .cache import ParseCache
-from .errors import CacheError
 
 __all__ = ["FLUSH_EVERY", "SplitStore", "Spans"]
 
@@ -61,28 +60,13 @@ class SplitStore:
         self.store = path if isinstance(path, ParseCache) else ParseCache(path)
         self.path = self.store.path
         self._pending: dict[str, tuple[str, str, str]] = {}
-        self._ready_pid = -1
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"SplitStore({str(self.path)!r})"
 
     def _conn(self) -> Any:
-        import os
-        import sqlite3
-
-        conn = self.store.conn
-        if self._ready_pid != os.getpid():
-            try:
-                conn.execute(_TABLE)
-            except sqlite3.DatabaseError as exc:
-                raise CacheError(
-                    f"cannot use the sentence split table of {self.path}: {exc}; pass another --cache PATH, "
-                    "run `cxrlabel cache clear`, or use --no-cache",
-                    code="I290",
-                ) from exc
-            self._ready_pid = os.getpid()
-        return conn
+        return self.store.table_conn(_TABLE, "sentence split")
 
     def row_key(self, before: str, body: str) -> str:
         return _sha(self.version, before, body)
@@ -117,16 +101,8 @@ class SplitStore:
         """Store the buffered rows (one transaction)."""
         with self._lock:
             rows, self._pending = list(self._pending.values()), {}
-            if not rows:
-                return
-            conn = self._conn()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.executemany("INSERT OR REPLACE INTO splits VALUES (?, ?, ?)", rows)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+            if rows:
+                self.store.write_rows(_TABLE, "sentence split", "INSERT OR REPLACE INTO splits VALUES (?, ?, ?)", rows)
 
     def stored(self) -> int:
         """How many rows the file holds (flushed ones)."""
