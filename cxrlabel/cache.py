@@ -48,7 +48,7 @@ from .parsers.base import Parser, parse_placed
 from .paths import CACHE_ENV, cache_dir
 from .types import Sentence
 
-__all__ = ["CACHE_ENV", "CacheError", "CachedParser", "CacheInfo", "ParseCache", "QUERY_CHUNK", "cache_dir", "default_cache_path"]
+__all__ = ["CACHE_ENV", "CacheError", "CachedParser", "CacheInfo", "FLUSH_EVERY", "ParseCache", "QUERY_CHUNK", "cache_dir", "default_cache_path"]
 
 _FILE = "parses.sqlite"
 _SCHEMA = 1  # the table layout; the value format is part of the key
@@ -60,6 +60,8 @@ _SUM = 64  # hex digits of the checksum in front of a value
 _ADVICE = "run `cxrlabel cache clear` (or delete the file), pass another --cache PATH, or use --no-cache"
 _log = logging.getLogger("cxrlabel.cache")
 _PLACEMENT = ("start", "end", "index", "section")
+#: Rows a side table of the cache file (decision memo, sentence splits) buffers before it writes them.
+FLUSH_EVERY = 512
 #: Keys per ``SELECT ... IN (...)``: sqlite's default limit on host parameters is 999 (older builds).
 QUERY_CHUNK = 500
 #: Seconds one cache operation waits for another process's lock (sqlite's busy timeout); a

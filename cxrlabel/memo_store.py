@@ -12,7 +12,7 @@ text hash and value. A row whose checksum or text hash does not match what is lo
 ignored (and later overwritten): it is never used. The fingerprint digests the parser
 version, every rule, the ontology and the policy, so an edited rule or ontology never reads an
 old row — invalidated by construction. Writes are buffered and stored in one transaction per
-:data:`FLUSH_EVERY` entries and on :meth:`PersistentMemo.flush` (the labeler flushes at the
+:data:`cxrlabel.cache.FLUSH_EVERY` entries and on :meth:`PersistentMemo.flush` (the labeler flushes at the
 end of every :meth:`~cxrlabel.labeler.Labeler.iter_labels` stream). A batch's lookups
 (:meth:`PersistentMemo.get_many`, what ``iter_labels(reuse=True)`` asks per batch) read
 the file in one ``SELECT`` per :data:`cxrlabel.cache.QUERY_CHUNK` keys.
@@ -27,14 +27,12 @@ import sqlite3
 import threading
 from typing import Any, Sequence
 
-from .cache import QUERY_CHUNK, ParseCache
+from .cache import FLUSH_EVERY, QUERY_CHUNK, ParseCache
 from .memo import DEFAULT_MAXSIZE, Entry, MemoKey, SentenceMemo
 from .types import Label, Mention
 
-__all__ = ["FLUSH_EVERY", "PersistentMemo", "decode_entry", "encode_entry"]
+__all__ = ["PersistentMemo", "decode_entry", "encode_entry"]
 
-#: Buffered entries are written once this many are pending.
-FLUSH_EVERY = 512
 _TABLE = (
     "CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, labeler TEXT NOT NULL, "
     "text_hash TEXT NOT NULL, value TEXT NOT NULL, checksum TEXT NOT NULL) WITHOUT ROWID"

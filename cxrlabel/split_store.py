@@ -24,12 +24,10 @@ import json
 import threading
 from typing import Any
 
-from .cache import ParseCache
+from .cache import FLUSH_EVERY, ParseCache
 
-__all__ = ["FLUSH_EVERY", "SplitStore", "Spans"]
+__all__ = ["SplitStore", "Spans"]
 
-#: Buffered rows are written once this many are pending.
-FLUSH_EVERY = 512
 _TABLE = "CREATE TABLE IF NOT EXISTS splits (key TEXT PRIMARY KEY, value TEXT NOT NULL, checksum TEXT NOT NULL) WITHOUT ROWID"
 
 Spans = tuple[tuple[int, int], ...]
