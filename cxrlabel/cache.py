@@ -41,7 +41,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 from .errors import CacheError
 from .parsers.base import Parser, parse_placed
@@ -240,16 +240,20 @@ class ParseCache:
 
     def get_many(self, keys: list[str]) -> dict[str, str]:
         """Stored values of those ``keys`` that are present."""
-        out: dict[str, str] = {}
-        uniq = list(dict.fromkeys(keys))
         try:
-            for a in range(0, len(uniq), QUERY_CHUNK):
-                part = uniq[a : a + QUERY_CHUNK]
-                q = f"SELECT key, value FROM parses WHERE key IN ({','.join('?' * len(part))})"
-                out.update(self._retry(lambda: self.conn.execute(q, part).fetchall()))
+            return dict(self.select_in("SELECT key, value FROM parses WHERE key IN ({})", list(dict.fromkeys(keys))))
         except sqlite3.Error as exc:
             raise self._failed("reading", exc) from exc
-        return out
+
+    def select_in(self, query: str, keys: Sequence[str]) -> list[tuple[Any, ...]]:
+        """The rows of ``query`` (its ``{}`` stands for the list of ``?``) for ``keys``, in one
+        ``SELECT`` per :data:`QUERY_CHUNK` keys, each retried while another process holds the lock."""
+        rows: list[tuple[Any, ...]] = []
+        for a in range(0, len(keys), QUERY_CHUNK):
+            part = list(keys[a : a + QUERY_CHUNK])
+            q = query.format(",".join("?" * len(part)))
+            rows.extend(self._retry(lambda: self.conn.execute(q, part).fetchall()))
+        return rows
 
     def put_many(self, rows: Iterable[tuple[str, str, str, str]]) -> None:
         """Store ``(key, parser, version, value)`` rows in one transaction."""
@@ -326,8 +330,7 @@ class ParseCache:
             try:
                 conn.execute(ddl)
             except sqlite3.DatabaseError as exc:
-                raise CacheError(f"cannot use the {what} table of {self.path}: {exc}; pass another --cache PATH, "
-                                 "run `cxrlabel cache clear`, or use --no-cache", code="I290") from exc
+                raise CacheError(f"cannot use the {what} table of {self.path}: {exc}; {_ADVICE}", code="I290") from exc
             made[1].add(ddl)
         return conn
 

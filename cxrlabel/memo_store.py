@@ -27,7 +27,7 @@ import sqlite3
 import threading
 from typing import Any, Sequence
 
-from .cache import FLUSH_EVERY, QUERY_CHUNK, ParseCache
+from .cache import FLUSH_EVERY, ParseCache
 from .memo import DEFAULT_MAXSIZE, Entry, MemoKey, SentenceMemo
 from .types import Label, Mention
 
@@ -112,10 +112,9 @@ class PersistentMemo(SentenceMemo):
                 if pending is not None:
                     entries[rk] = decode_entry(pending[3])
             ask = [rk for rk in rest if rk not in entries]
-            for a in range(0, len(ask), QUERY_CHUNK):
-                part = ask[a : a + QUERY_CHUNK]
-                q = f"SELECT key, text_hash, value, checksum FROM memo WHERE key IN ({','.join('?' * len(part))})"
-                rows.extend(self._conn().execute(q, part).fetchall())
+            if ask:
+                self._conn()  # the memo table exists
+                rows.extend(self.store.select_in("SELECT key, text_hash, value, checksum FROM memo WHERE key IN ({})", ask))
         for rk, th, value, checksum in rows:
             entries[rk] = self._verified(keys[rest[rk][0]], rk, th, value, checksum)
         found = []

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..labeler import Labeler
+    from ..split_store import SplitStore
 
-__all__ = ["DEFAULT", "LabelOptions", "build_labeler", "resolve_cache", "scheme_ref", "split_store_for", "with_cache"]
+__all__ = ["DEFAULT", "LabelOptions", "build_labeler", "resolve_cache", "scheme_ref", "split_store_for", "use_split_table", "with_cache"]
 
 #: ``cache=DEFAULT``: the default parse cache (see :func:`cxrlabel.cache.default_cache_path`).
 DEFAULT = "default"
@@ -109,18 +110,26 @@ def split_store_for(cache: str | None) -> Iterator[None]:
     """While the block runs, this process's sentence splits are also read from and written
     to the ``splits`` table of parse cache file ``cache`` (:mod:`cxrlabel.split_store`);
     nothing changes without a cache. Flushed, and the previous setting restored, at the end."""
-    from ..document import split_store, splitter_version, use_split_store
+    from ..document import split_store, use_split_store
 
     if not cache:
         yield
         return
-    from ..split_store import SplitStore
-
     old = split_store()
-    store = SplitStore(cache, splitter_version())
-    use_split_store(store)
+    store = use_split_table(cache)
     try:
         yield
         store.flush()
     finally:
         use_split_store(old)
+
+
+def use_split_table(cache: str) -> SplitStore:
+    """Put the ``splits`` table of parse cache file ``cache`` under this process's split memo
+    (:func:`cxrlabel.document.use_split_store`) and return it (a worker keeps it for its life)."""
+    from ..document import splitter_version, use_split_store
+    from ..split_store import SplitStore
+
+    store = SplitStore(cache, splitter_version())
+    use_split_store(store)
+    return store

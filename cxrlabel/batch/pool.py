@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, T
 from ..errors import InputError
 from .dedup import Entries, Plan, Task, run_task, seed
 from .lifeline import ignore_interrupts, quiet_broken_pool_race, tie_to_parent
-from .options import LabelOptions, build_labeler, split_store_for, with_cache
+from .options import LabelOptions, build_labeler, split_store_for, use_split_table, with_cache
 from .rows import Record, label_records
 from .schedule import result_of, schedule
 from .spawn import check_main_guard, release_files, start_method
@@ -94,10 +94,7 @@ def init_worker(
     lab = with_cache(labeler, options.cache) if labeler is not None else build_labeler(options)
     lab.ensure_checked()
     if options.cache:  # for the worker's life (flushed after every task)
-        from ..document import splitter_version, use_split_store
-        from ..split_store import SplitStore
-
-        use_split_store(SplitStore(options.cache, splitter_version()))
+        use_split_table(options.cache)
     _WORKER["labeler"] = lab
     _WORKER["options"] = options
     gc.collect()
