@@ -6,7 +6,7 @@ Usage::
     .venv/bin/python benchmarks/bench_batch.py [--n 0] [--jobs 1 2] [--no-reference] [--profile 500] [--smoke]
 
 - every run goes through :func:`cxrlabel.batch.run_chunks`, the path of ``label_many`` and
-  ``cxrlabel label`` (this process plus ``jobs - 1`` spawned workers, batch-wide sentence
+  ``cxrlabel label`` (this process plus ``jobs - 1`` workers, forked on Linux; batch-wide sentence
   dedup, the batch gc settings), with a new labeler and this process's sentence-split memo
   emptied first, as in a new process;
 - ``cold``: an empty parse cache file, so every distinct sentence is parsed;

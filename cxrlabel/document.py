@@ -223,7 +223,7 @@ def splitter_version() -> str:
 def use_split_store(store: SplitLayer | None) -> None:
     """Read sentence splits this process has not made yet from ``store`` (the ``splits``
     table of a parse cache file), and write new ones to it; ``None``: none. Batch labeling
-    with a cache sets it (:func:`cxrlabel.batch.build_labeler`)."""
+    with a cache sets it (:func:`cxrlabel.batch.options.split_store_for`, and each worker)."""
     global _SPLIT_STORE
     _SPLIT_STORE = store
 
@@ -298,7 +298,6 @@ def parse_reports(
     *,
     batch_size: int = 128,
     errors: str = "strict",
-    skip: Callable[[str], bool] | None = None,
     known: Callable[[list[str]], Collection[str]] | None = None,
 ) -> Iterator[Document]:
     """Parse many reports, streaming the sentences of ``batch_size`` reports at a time through
@@ -307,10 +306,7 @@ def parse_reports(
     ``known(sentence_texts)``: the texts (of those given: each distinct non-blank sentence of
     a batch, once) not to parse; the Document holds them unparsed (no tokens, no edges,
     placed in its report) — the labeler's memo already knows their decisions
-    (:mod:`cxrlabel.memo`), and answers a whole batch in one lookup. ``skip(sentence_text)``
-    is the same question asked one text at a time (used when ``known`` is not given)."""
-    if known is None and skip is not None:
-        known = lambda texts: {t for t in texts if skip(t)}  # noqa: E731
+    (:mod:`cxrlabel.memo`), and answers a whole batch in one lookup."""
     it = iter(texts)
     while True:
         chunk = list(itertools.islice(it, batch_size))

@@ -157,10 +157,9 @@ class Plan:
     tasks with :meth:`next_task`, give each result to :meth:`done`, which yields the
     ``(chunk index, rows)`` of every chunk it completes; :attr:`finished` once all are."""
 
-    def __init__(self, chunks: Iterable[Chunk], jobs: int = 2) -> None:
+    def __init__(self, chunks: Iterable[Chunk]) -> None:
         self._chunks = iter(chunks)
         self._exhausted = False
-        self.jobs = jobs
         self._parts: dict[int, _Part] = {}
         self._next_id = 0
         self._fresh: deque[int] = deque()  # parts not attempted yet

@@ -244,7 +244,7 @@ def _run_pool(
                 if on_ready is not None:
                     _wait_ready(pool, workers, here)
                     on_ready()
-                yield from schedule(pool, Plan(chunks, jobs), workers, here.run, task_in_worker, on_peak)
+                yield from schedule(pool, Plan(chunks), workers, here.run, task_in_worker, on_peak)
             if on_peak and here.used:
                 on_peak(peak_rss())
         except BaseException:  # an error, Ctrl-C, or the caller stopped reading: no waiting
