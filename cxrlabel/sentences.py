@@ -105,12 +105,36 @@ _FUNCTION_WORDS = frozenset(
 _ALNUM_RE = re.compile(r"[^\W_]")
 
 
+#: Candidate contexts whose Punkt decision :class:`_MemoPunkt` remembers (then it starts over).
+DECISIONS = 100_000
+
+
+class _MemoPunkt(PunktSentenceTokenizer):
+    """Punkt with its per-candidate decision memoized. ``text_contains_sentbreak(context)``
+    ("size. The", "normal. No": a possible sentence end and the words around it) is a pure
+    function of the context once the parameters are fixed, and report prose repeats the same
+    few hundred contexts: the same spans as plain Punkt, in about half the time."""
+
+    def __init__(self, params: Any) -> None:
+        super().__init__(params)
+        self._decisions: dict[str, bool] = {}
+
+    def text_contains_sentbreak(self, text: str) -> bool:
+        got = self._decisions.get(text)
+        if got is None:
+            got = super().text_contains_sentbreak(text)
+            if len(self._decisions) >= DECISIONS:
+                self._decisions.clear()
+            self._decisions[text] = got
+        return got
+
+
 @lru_cache(maxsize=1)
 def tokenizer() -> PunktSentenceTokenizer:
     """The shared Punkt tokenizer built from :data:`ABBREVIATIONS`."""
     params = PunktParameters()
     params.abbrev_types = set(ABBREVIATIONS)
-    return PunktSentenceTokenizer(params)
+    return _MemoPunkt(params)
 
 
 def _hard_breaks(text: str, start: int, end: int) -> Iterator[re.Match[str]]:

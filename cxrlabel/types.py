@@ -10,7 +10,8 @@ mention can be shown in place.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from functools import cached_property
 from enum import Enum
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping
@@ -162,10 +163,19 @@ class Sentence:
     index: int = 0
     section: str | None = None
     gaps: tuple[tuple[int, int], ...] = ()
-    graph: nx.DiGraph = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "graph", build_graph(self.tokens, self.edges))
+        if self.edges:  # checked now, although the graph is built later
+            ids = {t.i for t in self.tokens}
+            for e in self.edges:
+                if e.head not in ids or e.dep not in ids:
+                    raise ValueError(f"edge {e} refers to a token that does not exist")
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The dependency graph (:func:`build_graph`), built on first use: a sentence without
+        mentions is never matched, and most cold sentences need none."""
+        return build_graph(self.tokens, self.edges)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sentence):
