@@ -155,31 +155,83 @@ def profile(texts: list[str], cache_path: str) -> list[tuple[str, float, float]]
     return [(k, out["cold"].get(k, 0.0), out["warm"].get(k, 0.0)) for k in keys]
 
 
-def cold_vs_bare(texts: list[str]) -> tuple[float, float, int, int]:
-    """CPU seconds of (bare ``nlp.pipe`` over every sentence of ``texts``, the same pipeline's
-    labeler labeling ``texts`` cold: ``label_many(jobs=1, cache=None)``, an empty memo), the
-    sentence count and the number of distinct sentences. One process; the labeler is built
-    (and self-checked) before timing."""
-    from cxrlabel.batch import label_many
-    from cxrlabel.document import clear_split_memo, split_report
-    from cxrlabel.labeler import Labeler
-    from cxrlabel.memo import SentenceMemo
+#: What one fresh interpreter of :func:`cold_vs_bare` times.
+PARTS = ("bare", "bare-cxrlabel", "cold")
 
-    lab = Labeler(memo=SentenceMemo())
-    lab.ensure_checked()
-    label_many(["No pneumothorax."], jobs=1, cache=None, progress=False, labeler=lab)  # pandas and tqdm imported
-    sents = [s.text for x in texts for s in split_report(x)]
-    nlp = lab.parser.nlp
-    list(nlp.pipe(sents[:50]))
-    t = time.process_time()
-    list(nlp.pipe(sents, batch_size=lab.parser.batch_size))
-    bare = time.process_time() - t
-    lab.memo.clear()
-    clear_split_memo()  # the sentence split memo, as in a new process
-    t = time.process_time()
-    label_many(texts, jobs=1, cache=None, progress=False, labeler=lab)  # the batch path, its gc settings included
-    cold = time.process_time() - t
-    return bare, cold, len(sents), len(set(sents))
+
+def vs_bare_part(kind: str, texts: list[str]) -> dict:
+    """One timed part of :func:`cold_vs_bare`, in this (fresh) interpreter: CPU seconds of
+    ``bare`` — spaCy's own pipeline, loaded the plain way with the labeler's components, over
+    every sentence the labeler would parse; ``bare-cxrlabel`` — the same through the labeler's
+    loaded pipeline (its faster rule components, :mod:`cxrlabel.parsers.spacy_fast`); ``cold``
+    — ``label_many(jobs=1, cache=None)`` of ``texts`` with an empty memo, after the labeler is
+    built and self-checked."""
+    from cxrlabel.document import split_report
+
+    sents = [s.text for x in texts for s in split_report(x) if s.error is None and s.text.strip()]
+    if kind == "cold":
+        from cxrlabel.batch import label_many
+        from cxrlabel.document import clear_split_memo
+        from cxrlabel.labeler import Labeler
+        from cxrlabel.memo import SentenceMemo
+
+        lab = Labeler(memo=SentenceMemo())
+        lab.ensure_checked()
+        label_many(["No pneumothorax."], jobs=1, cache=None, progress=False, labeler=lab)  # pandas and tqdm imported
+        lab.memo.clear()
+        clear_split_memo()  # the splits above are not reused
+        t = time.process_time()
+        label_many(texts, jobs=1, cache=None, progress=False, labeler=lab)  # the batch path, its gc settings included
+        cpu = time.process_time() - t
+    else:
+        from cxrlabel.parsers.spacy import DEFAULT_MODEL, SpacyParser
+
+        if kind == "bare":
+            from cxrlabel.parsers.spacy import _UNNEEDED, import_spacy
+
+            nlp = import_spacy().load(DEFAULT_MODEL, exclude=list(_UNNEEDED))
+        else:
+            nlp = SpacyParser().nlp
+        list(nlp.pipe(["No pneumothorax."]))
+        t = time.process_time()
+        list(nlp.pipe(sents, batch_size=256))
+        cpu = time.process_time() - t
+    return {"kind": kind, "cpu": cpu, "sentences": len(sents), "distinct": len(set(sents))}
+
+
+def cold_vs_bare(reports: Path, n: int, rounds: int) -> list[dict[str, dict]]:
+    """``rounds`` rounds of :data:`PARTS`, each part in a fresh interpreter (as a new user
+    runs it: its vocabulary and caches start empty), one after the other so that a slower
+    minute of a shared machine lands on all three; returns each round's parts."""
+    import json
+    import subprocess
+
+    out = []
+    for _ in range(rounds):
+        got = {}
+        for kind in PARTS:
+            cmd = [sys.executable, __file__, "--reports", str(reports), "--n", str(n), "--vs-bare-part", kind]
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
+            got[kind] = json.loads(proc.stdout.strip().splitlines()[-1])
+        out.append(got)
+    return out
+
+
+def print_vs_bare(rounds: list[dict[str, dict]]) -> None:
+    import statistics
+
+    ratios = []
+    for k, r in enumerate(rounds, 1):
+        bare, own, cold = (r[p]["cpu"] for p in PARTS)
+        ratios.append(cold / bare)
+        print(f"  round {k}: bare nlp.pipe {bare:.2f} CPU s, through cxrlabel's pipeline {own:.2f} ({own / bare:.2f} x), "
+              f"cold label_many {cold:.2f} = {cold / bare:.2f} x bare; load {os.getloadavg()[0]:.1f}")
+    first = rounds[0]["cold"]
+    print(f"cold, no cache file, 1 job: median {statistics.median(ratios):.2f} x bare nlp.pipe over the same "
+          f"{first['sentences']} sentences ({first['distinct']} distinct, {first['distinct'] / max(first['sentences'], 1):.0%}), "
+          f"{len(rounds)} rounds of fresh interpreters")
 
 
 def main() -> None:
@@ -191,12 +243,23 @@ def main() -> None:
     ap.add_argument("--no-reference", action="store_true")
     ap.add_argument("--profile", type=int, default=500, help="reports to profile (0: skip)")
     ap.add_argument("--vs-bare", action="store_true",
-                    help="also time a cold jobs=1 run without cache file against bare nlp.pipe over the same sentences")
+                    help="also time a cold jobs=1 run without cache file against bare nlp.pipe over the same sentences "
+                         "(fresh interpreters, --vs-bare-rounds rounds)")
+    ap.add_argument("--vs-bare-rounds", type=int, default=3)
+    ap.add_argument("--vs-bare-part", choices=PARTS, help=argparse.SUPPRESS)  # one part, in a fresh interpreter
     ap.add_argument("--smoke", action="store_true",
                     help="a seconds-long run on 6 reports (1 and 2 jobs, reference, profile) that the tests execute")
     args = ap.parse_args()
     if args.smoke:
-        args.n, args.jobs, args.chunk, args.profile, args.vs_bare = 6, [1, 2], 3, 6, True
+        args.n, args.jobs, args.chunk, args.profile, args.vs_bare, args.vs_bare_rounds = 6, [1, 2], 3, 6, True, 1
+    if args.vs_bare_part:
+        import json
+
+        from cxrlabel.gold.openi import read_openi_reports
+
+        texts = [r.text for r in read_openi_reports(args.reports)]
+        print(json.dumps(vs_bare_part(args.vs_bare_part, texts[: args.n] if args.n else texts)))
+        return
     with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
         run(args, tmp)
 
@@ -244,9 +307,7 @@ def run(args: argparse.Namespace, tmp: str) -> None:
         bad = [k for k, (a, b) in enumerate(zip(ref, base)) if a != {c: b.get(c) for c in cols} or b.get("error")]
         print(f"label() one report at a time: {len(texts) / dt:.0f} reports/s; reports whose labels differ from it: {len(bad)} {bad[:10]}")
     if args.vs_bare:
-        bare, cold, n_s, n_u = cold_vs_bare(texts)
-        print(f"cold, no cache file, 1 job: {cold:.2f} CPU s = {cold / bare:.2f} x bare nlp.pipe over the same "
-              f"{n_s} sentences ({bare:.2f} CPU s; {n_u} distinct, {n_u / max(n_s, 1):.0%}); load {os.getloadavg()[0]:.1f}")
+        print_vs_bare(cold_vs_bare(args.reports, args.n, args.vs_bare_rounds))
     if args.profile:
         print(f"\n# cost split, {min(args.profile, len(all_texts))} reports, one process, CPU seconds per stage (cold | warm)")
         for name, cold, warm in profile(all_texts[: args.profile], os.path.join(tmp, "profile.sqlite")):
