@@ -26,6 +26,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Iterable
 
 from .aggregate import Policy, aggregate, get_policy, is_normal
+from .digest import stable_repr
 from .errors import LabelerError
 from .memo import SentenceMemo, default_memo, placed, relative
 from .parsers.base import Parser, get_parser, parse_placed
@@ -72,8 +73,8 @@ def rules_fingerprint(rules: Iterable[Rule]) -> str:
     """A digest of everything in ``rules`` (ids, stages, labels, patterns, scopes, examples):
     any edit to a rule gives another fingerprint."""
     h = hashlib.sha256()
-    for r in rules:
-        h.update(repr(r).encode("utf-8", "surrogatepass"))
+    for r in rules:  # stable_repr: the same digest in every process (set order is per-process)
+        h.update(stable_repr(r).encode("utf-8", "surrogatepass"))
         h.update(b"\0")
     return h.hexdigest()[:20]
 

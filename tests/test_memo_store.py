@@ -137,3 +137,40 @@ def test_cache_clear_also_forgets_the_sentence_decisions(parser, tmp_path):
     out = CliRunner().invoke(main, ["cache", "clear", "--cache", str(path)])
     assert out.exit_code == 0 and "2 sentence decisions" in out.output, out.output
     assert PersistentMemo(path).stored() == 0
+
+
+def test_a_new_process_finds_the_entries_an_earlier_process_persisted(tmp_path):
+    """The memo key holds the labeler's fingerprint, so it must not depend on the process:
+    set order (string hashing) changes with PYTHONHASHSEED, and a rule's scope cues are sets.
+    Two processes with different seeds label the same report on one cache file; the second
+    parses nothing and reads every decision back."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    cache = tmp_path / "parses.sqlite"
+    script = (
+        "import sys, cxrlabel.labeler as L\n"
+        "from cxrlabel.memo_store import PersistentMemo\n"
+        "lab = L.Labeler(memo=PersistentMemo(sys.argv[1]))\n"
+        "lab.ensure_checked()\n"
+        "calls = []\n"
+        "real = lab.parser.parse_spans\n"
+        "lab.parser.parse_spans = lambda items: (calls.append(1), real(items))[1]\n"
+        "res, = lab.iter_labels([sys.argv[2]], reuse=True)\n"
+        "print(lab.fingerprint, res.to_chexpert()['Pneumothorax'], len(calls))\n"
+    )
+    out = []
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed,
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+        proc = subprocess.run([sys.executable, "-c", script, str(cache), REPORTS[1]], env=env, capture_output=True,
+                              text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        out.append(proc.stdout.split())
+    (fp1, label1, parsed1), (fp2, label2, parsed2) = out
+    assert fp1 == fp2
+    assert label1 == label2
+    assert parsed1 != "0" and parsed2 == "0"

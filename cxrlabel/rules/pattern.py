@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 import networkx as nx
 from networkx.algorithms.isomorphism import DiGraphMatcher
@@ -154,6 +154,10 @@ class Pattern:
 
     def __repr__(self) -> str:
         return f"Pattern({self.canonical()})"
+
+    def stable_key(self) -> tuple[Any, ...]:
+        """Everything that defines the pattern, for :func:`cxrlabel.digest.stable_repr`."""
+        return (self.nodes, self.edges, self.anchor)
 
     def explain(self) -> str:
         """A multi-line human-readable listing of nodes, constraints and edges."""

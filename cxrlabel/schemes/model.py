@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import yaml
 
+from ..digest import stable_repr
 from ..errors import OntologyError
 from ..types import Label
 
@@ -97,7 +98,7 @@ class Scheme:
     @property
     def fingerprint(self) -> str:
         """A digest of the scheme's definition and ontology content."""
-        h = hashlib.sha256(repr((self.id, self.findings, self.normal, self.grammars, self.policy)).encode())
+        h = hashlib.sha256(stable_repr((self.id, self.findings, self.normal, self.grammars, self.policy)).encode())
         h.update(self.ontology.content_hash.encode())
         return h.hexdigest()[:16]
 
