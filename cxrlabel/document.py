@@ -173,7 +173,7 @@ def split_report(text: str | bytes, *, errors: str = "strict") -> list[SentenceS
     ``errors`` is the UTF-8 decoding policy for ``bytes`` input (``"strict"`` raises
     :class:`~cxrlabel.errors.InputError` ``I201``; ``"replace"`` substitutes U+FFFD).
     """
-    return _prepare(_as_text(text, errors))[1]
+    return list(_prepare(_as_text(text, errors))[1])
 
 
 #: How far back the sentence splitter's patterns look before a section's start (its longest
@@ -253,6 +253,7 @@ def _relative_spans(before: str, body: str) -> tuple[tuple[int, int], ...]:
 def clear_split_memo() -> None:
     """Forget this process's memoized sentence splits (a benchmark's "as in a new process")."""
     _relative_spans.cache_clear()
+    _prepare_memo.cache_clear()
 
 
 def section_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -262,9 +263,23 @@ def section_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(start + a, start + b) for a, b in _relative_spans(before, text[start:end])]
 
 
-def _prepare(report: str) -> tuple[list[Section], list[SentenceSpan]]:
+#: Reports whose split :func:`_prepare` remembers (those of at most :data:`PREPARED_MAX_CHARS`):
+#: a batch task that first asks the memo about a part's sentences and then labels the part
+#: splits each report once.
+PREPARED_MEMO_SIZE = 1024
+PREPARED_MAX_CHARS = 20_000
+
+
+def _prepare(report: str) -> tuple[tuple[Section, ...], tuple[SentenceSpan, ...]]:
     """The sections (report offsets) and sentence spans of ``report``: split on its text with
-    format characters removed, every offset mapped back to the report."""
+    format characters removed, every offset mapped back to the report (both immutable; the
+    last :data:`PREPARED_MEMO_SIZE` reports of ordinary length are remembered)."""
+    if len(report) > PREPARED_MAX_CHARS:
+        return _prepare_now(report)
+    return _prepare_memo(report)
+
+
+def _prepare_now(report: str) -> tuple[tuple[Section, ...], tuple[SentenceSpan, ...]]:
     tm = TextMap.of(report)
     text = _CONTROL_RE.sub(" ", tm.text)  # same length as tm.text
     sections = select_sections(text)
@@ -284,7 +299,10 @@ def _prepare(report: str) -> tuple[list[Section], list[SentenceSpan]]:
                 out.append(SentenceSpan(clean_text(text[c:d]), start, end, sec.name, tm.gaps(c, d), err))
     if tm.positions is not None:
         sections = [Section(s.name, tm.start(s.start), tm.end(s.end), tm.start(s.header_start), tm.end(s.header_end)) for s in sections]
-    return sections, out
+    return tuple(sections), tuple(out)
+
+
+_prepare_memo = functools.lru_cache(maxsize=PREPARED_MEMO_SIZE)(_prepare_now)
 
 
 def parse_report(text: str | bytes, parser: Parser, *, errors: str = "strict") -> Document:
