@@ -92,6 +92,25 @@ def test_two_workers_forked_or_spawned_give_the_labels_of_one_process(labeler, t
     assert "report/s" in err and f"{len(texts)}/{len(texts)}" in err  # tqdm on stderr
 
 
+def test_a_pool_run_leaves_this_processes_gc_as_it_found_it(tmp_path):
+    """During a pool run this process's heap is frozen out of gc passes and the batch
+    thresholds apply; afterwards nothing stays frozen, the caller's thresholds are back, and
+    objects the caller froze itself stay frozen."""
+    import gc
+
+    before = gc.get_threshold()
+    cxrlabel.label_many(TEXTS, jobs=2, progress=False, cache=tmp_path / "c.sqlite")
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
+    mine = [[object()] for _ in range(10)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        cxrlabel.label_many(TEXTS, jobs=2, progress=False, cache=tmp_path / "c.sqlite")
+        assert gc.get_freeze_count() > frozen // 2 and mine  # still frozen (a few may have been freed)
+    finally:
+        gc.unfreeze()
+
+
 @pytest.mark.slow
 @pytest.mark.data
 def test_openi_sample_labels_equal_single_report_labels(labeler, data_path, tmp_path):
