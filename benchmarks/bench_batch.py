@@ -6,14 +6,14 @@ Usage::
     .venv/bin/python benchmarks/bench_batch.py [--n 0] [--jobs 1 2] [--no-reference] [--profile 500] [--smoke]
 
 - every run goes through :func:`cxrlabel.batch.run_chunks`, the path of ``label_many`` and
-  ``cxrlabel label`` (this process plus ``jobs - 1`` workers, forked on Linux; batch-wide sentence
-  dedup, the batch gc settings), with a new labeler and this process's sentence-split memo
-  emptied first, as in a new process;
+  ``cxrlabel label`` (the run's process plus ``jobs - 1`` workers, forked on Linux; batch-wide
+  sentence dedup, the batch gc settings), each run in a new interpreter, as a user runs it;
 - ``cold``: an empty parse cache file, so every distinct sentence is parsed;
 - ``warm``: the same run again on the filled cache file (its decision memo answers every
   sentence: splitting, memo reads and aggregation only);
-- reports/s are given end to end (the labelers' loading and the workers' start included) and
-  steady (from the moment every process has built its labeler: ``run_chunks(on_ready=...)``);
+- reports/s are given end to end (the labelers' loading, the workers' start and the pool's
+  shutdown included) and steady (from the moment every process has built its labeler,
+  ``run_chunks(on_ready=...)``, to the last rows delivered);
 - peak RSS is the largest ``ru_maxrss`` of the processes;
 - ``identical``: every report's 15 cells equal those of ``Labeler().label(text)`` run one
   report at a time in this process (``--no-reference`` skips that slow part);
@@ -39,8 +39,9 @@ DEFAULT_TGZ = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "
 def run_pool(texts: list[str], options, jobs: int, chunk: int) -> dict:
     """Label ``texts`` the way ``label_many`` does (:func:`cxrlabel.batch.run_chunks`: this
     process and ``jobs - 1`` workers, batch-wide sentence dedup); returns timings, the peak
-    RSS of the processes and the rows in order. ``steady`` starts when every process has built
-    its labeler (``run_chunks(on_ready=...)``)."""
+    RSS of the processes and the rows in order. ``steady`` runs from the moment every process
+    has built its labeler (``run_chunks(on_ready=...)``) to the last rows delivered; end to end
+    also counts the start and the pool's shutdown."""
     from cxrlabel.batch import chunked, run_chunks
 
     records = list(enumerate(texts))
@@ -51,12 +52,13 @@ def run_pool(texts: list[str], options, jobs: int, chunk: int) -> dict:
     for k, r in run_chunks(chunked(records, chunk), options, jobs=jobs, on_peak=peaks.append,
                            on_ready=lambda: ready.append(time.perf_counter())):
         rows[k] = r
+        last = time.perf_counter()  # the last rows delivered (the pool's shutdown comes after)
     t2 = time.perf_counter()
     t1 = ready[0]
     ordered = [r for k in sorted(rows) for r in rows[k]]
     return {
         "end_to_end": len(texts) / (t2 - t0),
-        "steady": len(texts) / (t2 - t1),
+        "steady": len(texts) / (last - t1),
         "start_s": t1 - t0,
         "rss": max(peaks) if peaks else 0,
         "rows": ordered,
@@ -155,6 +157,41 @@ def profile(texts: list[str], cache_path: str) -> list[tuple[str, float, float]]
     return [(k, out["cold"].get(k, 0.0), out["warm"].get(k, 0.0)) for k in keys]
 
 
+def pool_in_new_process(args: argparse.Namespace, jobs: int, cache: str, rows_file: str) -> dict:
+    """:func:`run_pool` in a fresh interpreter on cache file ``cache`` (empty: cold; filled by
+    the run before: warm); its rows come back through ``rows_file``."""
+    import json
+    import pickle
+    import subprocess
+
+    cmd = [sys.executable, __file__, "--reports", str(args.reports), "--n", str(args.n), "--chunk", str(args.chunk),
+           "--pool-part", str(jobs), cache, rows_file]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    with open(rows_file, "rb") as fh:
+        r["rows"] = pickle.load(fh)
+    os.unlink(rows_file)
+    return r
+
+
+def pool_part(args: argparse.Namespace) -> None:
+    """The child side of :func:`pool_in_new_process`."""
+    import json
+    import pickle
+
+    from cxrlabel.batch import LabelOptions
+    from cxrlabel.gold.openi import read_openi_reports
+
+    jobs, cache, rows_file = int(args.pool_part[0]), args.pool_part[1], args.pool_part[2]
+    texts = [r.text for r in read_openi_reports(args.reports)]
+    r = run_pool(texts[: args.n] if args.n else texts, LabelOptions(cache=cache), jobs, args.chunk)
+    with open(rows_file, "wb") as fh:
+        pickle.dump(r.pop("rows"), fh)
+    print(json.dumps(r))
+
+
 #: What one fresh interpreter of :func:`cold_vs_bare` times.
 PARTS = ("bare", "bare-cxrlabel", "cold")
 
@@ -247,11 +284,15 @@ def main() -> None:
                          "(fresh interpreters, --vs-bare-rounds rounds)")
     ap.add_argument("--vs-bare-rounds", type=int, default=3)
     ap.add_argument("--vs-bare-part", choices=PARTS, help=argparse.SUPPRESS)  # one part, in a fresh interpreter
+    ap.add_argument("--pool-part", nargs=3, help=argparse.SUPPRESS)  # JOBS CACHE ROWS_FILE: one run, in a fresh interpreter
     ap.add_argument("--smoke", action="store_true",
                     help="a seconds-long run on 6 reports (1 and 2 jobs, reference, profile) that the tests execute")
     args = ap.parse_args()
     if args.smoke:
         args.n, args.jobs, args.chunk, args.profile, args.vs_bare, args.vs_bare_rounds = 6, [1, 2], 3, 6, True, 1
+    if args.pool_part:
+        pool_part(args)
+        return
     if args.vs_bare_part:
         import json
 
@@ -267,7 +308,6 @@ def main() -> None:
 def run(args: argparse.Namespace, tmp: str) -> None:
     """The benchmark proper; every file it writes goes under ``tmp``."""
 
-    from cxrlabel.batch import LabelOptions
     from cxrlabel.gold.openi import read_openi_reports as read_reports
 
     texts = all_texts = [r.text for r in read_reports(args.reports)]
@@ -279,12 +319,8 @@ def run(args: argparse.Namespace, tmp: str) -> None:
     results = {}
     for jobs in args.jobs:
         cache = os.path.join(tmp, f"parses-j{jobs}.sqlite")
-        opts = LabelOptions(cache=cache)
-        for phase in ("cold", "warm"):
-            from cxrlabel.document import clear_split_memo
-
-            clear_split_memo()  # as in a new process
-            r = run_pool(texts, opts, jobs, args.chunk)
+        for phase in ("cold", "warm"):  # each a new process, as a user runs it twice
+            r = pool_in_new_process(args, jobs, cache, os.path.join(tmp, f"rows-j{jobs}-{phase}.pickle"))
             results[(jobs, phase)] = r
             print(f"jobs={jobs} {phase}: {r['end_to_end']:.0f} reports/s end to end, {r['steady']:.0f} steady "
                   f"(start {r['start_s']:.1f} s); peak RSS of a process {r['rss'] / 2**20:.0f} MiB; "
