@@ -283,13 +283,14 @@ def main() -> None:
                     help="also time a cold jobs=1 run without cache file against bare nlp.pipe over the same sentences "
                          "(fresh interpreters, --vs-bare-rounds rounds)")
     ap.add_argument("--vs-bare-rounds", type=int, default=3)
+    ap.add_argument("--warm-runs", type=int, default=3, help="warm runs per job count (interleaved; their median)")
     ap.add_argument("--vs-bare-part", choices=PARTS, help=argparse.SUPPRESS)  # one part, in a fresh interpreter
     ap.add_argument("--pool-part", nargs=3, help=argparse.SUPPRESS)  # JOBS CACHE ROWS_FILE: one run, in a fresh interpreter
     ap.add_argument("--smoke", action="store_true",
                     help="a seconds-long run on 6 reports (1 and 2 jobs, reference, profile) that the tests execute")
     args = ap.parse_args()
     if args.smoke:
-        args.n, args.jobs, args.chunk, args.profile, args.vs_bare, args.vs_bare_rounds = 6, [1, 2], 3, 6, True, 1
+        args.n, args.jobs, args.chunk, args.profile, args.vs_bare, args.vs_bare_rounds, args.warm_runs = 6, [1, 2], 3, 6, True, 1, 2
     if args.pool_part:
         pool_part(args)
         return
@@ -317,14 +318,30 @@ def run(args: argparse.Namespace, tmp: str) -> None:
           f"{os.cpu_count()} CPUs, load avg {os.getloadavg()[0]:.1f}; python {platform.python_version()}; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     results = {}
-    for jobs in args.jobs:
-        cache = os.path.join(tmp, f"parses-j{jobs}.sqlite")
-        for phase in ("cold", "warm"):  # each a new process, as a user runs it twice
-            r = pool_in_new_process(args, jobs, cache, os.path.join(tmp, f"rows-j{jobs}-{phase}.pickle"))
-            results[(jobs, phase)] = r
-            print(f"jobs={jobs} {phase}: {r['end_to_end']:.0f} reports/s end to end, {r['steady']:.0f} steady "
-                  f"(start {r['start_s']:.1f} s); peak RSS of a process {r['rss'] / 2**20:.0f} MiB; "
-                  f"load {os.getloadavg()[0]:.1f}", flush=True)
+
+    def report(jobs: int, phase: str, r: dict) -> None:
+        print(f"jobs={jobs} {phase}: {r['end_to_end']:.0f} reports/s end to end, {r['steady']:.0f} steady "
+              f"(start {r['start_s']:.1f} s); peak RSS of a process {r['rss'] / 2**20:.0f} MiB; "
+              f"load {os.getloadavg()[0]:.1f}", flush=True)
+
+    caches = {jobs: os.path.join(tmp, f"parses-j{jobs}.sqlite") for jobs in args.jobs}
+    for jobs in args.jobs:  # each run a new process, as a user runs it
+        results[(jobs, "cold")] = r = pool_in_new_process(args, jobs, caches[jobs], os.path.join(tmp, "rows.pickle"))
+        report(jobs, "cold", r)
+    warm: dict[int, list[float]] = {jobs: [] for jobs in args.jobs}
+    for k in range(args.warm_runs):  # a warm run is short: several, interleaved, and their median
+        for jobs in args.jobs:
+            r = pool_in_new_process(args, jobs, caches[jobs], os.path.join(tmp, "rows.pickle"))
+            results.setdefault((jobs, "warm"), r)
+            warm[jobs].append(r["steady"])
+            report(jobs, f"warm (run {k + 1})" if args.warm_runs > 1 else "warm", r)
+    if args.warm_runs > 1:
+        import statistics
+
+        med = {jobs: statistics.median(v) for jobs, v in warm.items()}
+        first = args.jobs[0]
+        print("warm steady, median of runs: " + "; ".join(
+            f"jobs={j} {m:.0f}/s" + (f" = {m / med[first]:.2f} x jobs={first}" if j != first else "") for j, m in med.items()))
     base = next(iter(results.values()))["rows"]
     same = all(r["rows"] == base for r in results.values())
     print(f"all runs give the same rows: {same}")
