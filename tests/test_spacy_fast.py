@@ -112,3 +112,17 @@ def test_the_split_memo_of_punkt_decisions_gives_plain_punkt_spans(openi_sentenc
     texts = [r.text for r in reports[:1500]] + ["Dr. Smith saw it. No effusion. e.g. a case.", "5 mm. Next", "A.B. C"]
     for text in texts + texts:  # the second round answers from the memo
         assert list(memo.span_tokenize(text)) == list(plain.span_tokenize(text)), text
+
+
+def test_a_pattern_added_after_compiling_is_matched_by_spacys_matcher():
+    from spacy.lang.en import English
+
+    nlp = English()
+    ruler = nlp.add_pipe("attribute_ruler")
+    ruler.add([[{"LOWER": "no"}]], {"LEMMA": "none"})
+    compiled = compile_ruler(ruler)
+    ruler.add([[{"LOWER": "effusion"}]], {"LEMMA": "fluid"})
+    doc = nlp.make_doc("no effusion")
+    from spacy.pipeline.attributeruler import AttributeRuler
+
+    assert compiled.match(doc) == AttributeRuler.match(ruler, doc) and len(compiled.match(doc)) == 2

@@ -63,7 +63,8 @@ class CompiledRuler:
         from spacy.pipeline.attributeruler import AttributeRuler
 
         self.ruler = ruler
-        self._stock_set = AttributeRuler.set_annotations
+        self._stock_match, self._stock_set = AttributeRuler.match, AttributeRuler.set_annotations
+        self._compiled_rules = len(ruler.attrs)  # a pattern added later: spaCy's matcher again
         self.columns = columns
         names = [c.lower() for c in columns]  # the Token attributes (hashes, flags as bools)
         get = attrgetter(*names)
@@ -108,6 +109,8 @@ class CompiledRuler:
         n = len(doc)
         if n == 0:
             return []
+        if len(self.ruler.attrs) != self._compiled_rules:
+            return self._stock_match(self.ruler, doc)
         memo_get, compute = self._memo.get, self._hits
         hits = [memo_get(key) or compute(key) for key in map(self._key, doc)]
         out: list[tuple[int, int, int, int]] = []
@@ -120,7 +123,6 @@ class CompiledRuler:
                     out.append((attr_id, match_id, i, i + size))
         out.sort()
         return out
-
 
     def set_annotations(self, doc: Any, matches: list[tuple[int, int, int, int]]) -> None:
         """What ``AttributeRuler.set_annotations(doc, matches)`` does, one write per token."""
