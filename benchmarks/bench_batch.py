@@ -157,19 +157,25 @@ def profile(texts: list[str], cache_path: str) -> list[tuple[str, float, float]]
     return [(k, out["cold"].get(k, 0.0), out["warm"].get(k, 0.0)) for k in keys]
 
 
-def pool_in_new_process(args: argparse.Namespace, jobs: int, cache: str, rows_file: str) -> dict:
-    """:func:`run_pool` in a fresh interpreter on cache file ``cache`` (empty: cold; filled by
-    the run before: warm); its rows come back through ``rows_file``."""
+def in_new_process(reports: Path, n: int, *extra: str) -> dict:
+    """This script run in a fresh interpreter on the first ``n`` reports with the hidden
+    options ``extra``; the JSON object its last output line holds."""
     import json
-    import pickle
     import subprocess
 
-    cmd = [sys.executable, __file__, "--reports", str(args.reports), "--n", str(args.n), "--chunk", str(args.chunk),
-           "--pool-part", str(jobs), cache, rows_file]
+    cmd = [sys.executable, __file__, "--reports", str(reports), "--n", str(n), *extra]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
-    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def pool_in_new_process(args: argparse.Namespace, jobs: int, cache: str, rows_file: str) -> dict:
+    """:func:`run_pool` in a fresh interpreter on cache file ``cache`` (empty: cold; filled by
+    the run before: warm); its rows come back through ``rows_file``."""
+    import pickle
+
+    r = in_new_process(args.reports, args.n, "--chunk", str(args.chunk), "--pool-part", str(jobs), cache, rows_file)
     with open(rows_file, "rb") as fh:
         r["rows"] = pickle.load(fh)
     os.unlink(rows_file)
@@ -240,19 +246,9 @@ def cold_vs_bare(reports: Path, n: int, rounds: int) -> list[dict[str, dict]]:
     """``rounds`` rounds of :data:`PARTS`, each part in a fresh interpreter (as a new user
     runs it: its vocabulary and caches start empty), one after the other so that a slower
     minute of a shared machine lands on all three; returns each round's parts."""
-    import json
-    import subprocess
-
     out = []
     for _ in range(rounds):
-        got = {}
-        for kind in PARTS:
-            cmd = [sys.executable, __file__, "--reports", str(reports), "--n", str(n), "--vs-bare-part", kind]
-            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-            if proc.returncode != 0:
-                raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stderr[-3000:]}")
-            got[kind] = json.loads(proc.stdout.strip().splitlines()[-1])
-        out.append(got)
+        out.append({kind: in_new_process(reports, n, "--vs-bare-part", kind) for kind in PARTS})
     return out
 
 

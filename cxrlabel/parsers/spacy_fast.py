@@ -1,9 +1,8 @@
 """Faster stand-ins, with the same output, for two of a spaCy pipeline's rule components.
 
-**The attribute ruler's matching.** 
-en_core_web_sm's attribute ruler (179 patterns: the tag map, morph rules, a few lemma fixes)
-finds its matches with spaCy's general :class:`~spacy.matcher.Matcher`, which evaluates every
-pattern at every token: ≈ 20 µs per token here, a quarter of the pipeline's time on short
+**The attribute ruler's matching.** en_core_web_sm's attribute ruler (179 patterns: the tag
+map, morph rules, a few lemma fixes) finds its matches with spaCy's general
+:class:`~spacy.matcher.Matcher`, which evaluates every pattern at every token: ≈ 20 µs per token here, a quarter of the pipeline's time on short
 report sentences. Its patterns are simple — one or two tokens, each a conjunction of tests on
 ``LOWER``/``TAG``/``DEP``/``IS_SPACE``/… — so whether a token passes a pattern position
 depends only on those few attribute values. :class:`CompiledRuler` evaluates the patterns
@@ -61,8 +60,10 @@ class CompiledRuler:
 
     def __init__(self, ruler: Any, columns: list[str], patterns: list[tuple[int, int, list[list[Test]]]]) -> None:
         from spacy.pipeline.attributeruler import AttributeRuler
+        from spacy.tokens._retokenize import set_token_attrs
 
         self.ruler = ruler
+        self._set_token_attrs = set_token_attrs
         self._stock_match, self._stock_set = AttributeRuler.match, AttributeRuler.set_annotations
         self._compiled_rules = len(ruler.attrs)  # a pattern added later: spaCy's matcher again
         self.columns = columns
@@ -126,8 +127,6 @@ class CompiledRuler:
 
     def set_annotations(self, doc: Any, matches: list[tuple[int, int, int, int]]) -> None:
         """What ``AttributeRuler.set_annotations(doc, matches)`` does, one write per token."""
-        from spacy.tokens._retokenize import set_token_attrs
-
         ruler = self.ruler
         attrs, indices = ruler.attrs, ruler.indices
         targets: dict[int, dict[Any, Any]] = {}
@@ -142,6 +141,7 @@ class CompiledRuler:
                 targets[i] = dict(attrs[attr_id])
             else:
                 got.update(attrs[attr_id])
+        set_token_attrs = self._set_token_attrs
         for i, merged in targets.items():
             set_token_attrs(doc[i], merged)
 
@@ -214,8 +214,10 @@ class FastLemmatizer:
     the module docstring); anything unexpected falls back to the lemmatizer itself."""
 
     def __init__(self, lemmatizer: Any) -> None:
+        import numpy
         from spacy.attrs import LEMMA, MORPH, ORTH, POS
 
+        self._numpy = numpy
         self.lemmatizer = lemmatizer
         self._attrs = [ORTH, POS, MORPH, LEMMA]
         self._lemma = [LEMMA]
@@ -226,8 +228,7 @@ class FastLemmatizer:
         if not getattr(lem, "_validated", False) or len(doc) == 0:
             return lem(doc)  # its first call checks its tables
         try:
-            import numpy
-
+            numpy = self._numpy
             rows = doc.to_array(self._attrs).tolist()
             memo, strings = self._memo, doc.vocab.strings
             out = []
