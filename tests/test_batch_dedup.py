@@ -140,3 +140,27 @@ def test_two_workers_with_dedup_give_single_process_labels_on_openi(data_path, t
     norm = lambda d: {k: (None if v != v else v) for k, v in d.items()}  # noqa: E731 (NaN → None)
     assert [norm(g) for g in got] == [norm(w) for w in want]
     assert df["error"].isna().all()
+
+
+def test_the_last_texts_of_a_run_are_judged_in_shrinking_pieces_so_processes_finish_together(parser):
+    from cxrlabel.batch import LabelOptions, dedup
+
+    records = [(f"r{k}", f"Nodule number {k}. Effusion number {k}.") for k in range(150)]  # 300 distinct texts
+    plan = Plan(chunked(records, 1000), spread=6)
+    labelers, options = [_labeler(parser), _labeler(parser)], LabelOptions()
+    tasks, out = [], {}
+    while not plan.finished:
+        task = plan.next_task()
+        tasks.append((task[0], len(task[1]) if task[0] == "judge" else len(task[2])))
+        for index, rows in plan.done(task, dedup.run_task(labelers[len(tasks) % 2], task, options)):
+            out[index] = rows
+    last_attempt = max(k for k, (kind, _) in enumerate(tasks) if kind == "attempt")
+    before = [n for kind, n in tasks[:last_attempt] if kind == "judge"]
+    after = [n for kind, n in tasks[last_attempt:] if kind == "judge"]
+    assert before == [dedup.PIECE] * len(before)  # full pieces while parts are still being attempted
+    left, expected = 300 - sum(before), []
+    while left:
+        expected.append(min(left, dedup.PIECE, max(dedup.LAST_PIECE, -(-left // 6))))
+        left -= expected[-1]
+    assert after == expected and after[-1] <= dedup.LAST_PIECE
+    assert [r for k in sorted(out) for r in out[k]] == label_records(labelers[0], records)

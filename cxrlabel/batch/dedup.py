@@ -10,7 +10,9 @@ that any process of the run (a worker or the parent) can take (:func:`run_task`)
   the persisted one of ``--cache``) knows every sentence, label the part and return its rows
   (a warm run is only this); otherwise return the part's distinct sentence texts, unparsed;
 - ``judge`` a piece of at most :data:`PIECE` distinct sentence texts: parse, find, judge, and
-  return each one's encoded memo entry (:func:`judge_texts`);
+  return each one's encoded memo entry (:func:`judge_texts`); once every part has been
+  attempted, the texts left are cut into smaller pieces (down to :data:`LAST_PIECE`), so that
+  no process is still judging a long piece while the others have nothing left to take;
 - ``label`` a part whose sentences have all been judged, with their entries: seed them into the
   memo (:func:`seed`) and label without parsing.
 
@@ -39,12 +41,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..types import Sentence
     from .options import LabelOptions
 
-__all__ = ["KEEP", "LOOKAHEAD", "PART", "PIECE", "Entries", "Plan", "Task", "judge_texts", "run_task", "seed", "sentence_texts"]
+__all__ = ["KEEP", "LAST_PIECE", "LOOKAHEAD", "PART", "PIECE", "Entries", "Plan", "Task", "judge_texts", "run_task", "seed", "sentence_texts"]
 
 #: Reports per part (the unit of attempt and label tasks).
 PART = 64
 #: Sentence texts per judge task.
 PIECE = 128
+#: The smallest piece the last texts of a run are cut into (see :meth:`Plan.next_task`).
+LAST_PIECE = 16
 #: Reports taken from the caller's chunks ahead of the rows given back (bounds memory).
 LOOKAHEAD = 20_000
 #: Judged texts the plan keeps; past that it forgets them (a text seen again is judged again).
@@ -155,10 +159,15 @@ class _Part:
 class Plan:
     """The parent's bookkeeping of a deduplicated run over ``chunks`` (no processes): hand out
     tasks with :meth:`next_task`, give each result to :meth:`done`, which yields the
-    ``(chunk index, rows)`` of every chunk it completes; :attr:`finished` once all are."""
+    ``(chunk index, rows)`` of every chunk it completes; :attr:`finished` once all are.
+    ``spread``: once every part has been attempted, each piece takes at most 1/``spread`` of
+    the texts left (at least :data:`LAST_PIECE`): about twice as many pieces as tasks can be
+    running or queued at once, so the processes run out of work at about the same time."""
 
-    def __init__(self, chunks: Iterable[Chunk]) -> None:
+    def __init__(self, chunks: Iterable[Chunk], spread: int = 1) -> None:
         self._chunks = iter(chunks)
+        self._spread = max(1, spread)
+        self._attempting = 0  # attempt tasks handed out, result not back
         self._exhausted = False
         self._parts: dict[int, _Part] = {}
         self._next_id = 0
@@ -200,17 +209,19 @@ class Plan:
             pid = self._ready.popleft()
             part = self._parts[pid]
             return ("label", pid, part.records, part.entries)
-        if len(self._todo) >= PIECE:
-            return self._piece()
-        if self._fresh or self._take_chunk():
+        if self._fresh or self._take_chunk():  # attempts first: cheap, and they find the texts to judge
             pid = self._fresh.popleft()
+            self._attempting += 1
             return ("attempt", pid, self._parts[pid].records)
         if self._todo:
             return self._piece()
         return None
 
     def _piece(self) -> Task:
-        piece, self._todo = self._todo[:PIECE], self._todo[PIECE:]
+        size = PIECE
+        if self._exhausted and not self._fresh and not self._attempting:  # the last texts of the run
+            size = min(PIECE, max(LAST_PIECE, -(-len(self._todo) // self._spread)))
+        piece, self._todo = self._todo[:size], self._todo[size:]
         return ("judge", piece)
 
     def done(self, task: Task, result: Any) -> Iterator[tuple[int, list[Any]]]:
@@ -220,10 +231,12 @@ class Plan:
             yield from self._judged(task[1], result)
         elif kind == "label":
             yield from self._part_done(task[1], result)
-        elif result[0] == "rows":
-            yield from self._part_done(task[1], result[1])
         else:
-            self._needs(task[1], result[1])
+            self._attempting -= 1
+            if result[0] == "rows":
+                yield from self._part_done(task[1], result[1])
+            else:
+                self._needs(task[1], result[1])
 
     def _needs(self, pid: int, texts: list[str]) -> None:
         part = self._parts[pid]

@@ -26,7 +26,7 @@ from .dedup import Entries, Plan, Task, run_task, seed
 from .lifeline import ignore_interrupts, quiet_broken_pool_race, tie_to_parent
 from .options import LabelOptions, build_labeler, split_store_for, use_split_table, with_cache
 from .rows import Record, label_records
-from .schedule import result_of, schedule
+from .schedule import AHEAD, result_of, schedule
 from .spawn import check_main_guard, release_files, start_method
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -260,7 +260,8 @@ def _run_pool(
                     if on_ready is not None:
                         _wait_ready(pool, workers, here)
                         on_ready()
-                    yield from schedule(pool, Plan(chunks), workers, here.run, task_in_worker, on_peak)
+                    plan = Plan(chunks, spread=2 * (AHEAD * workers + 1))  # tasks in flight: AHEAD per worker, one here
+                    yield from schedule(pool, plan, workers, here.run, task_in_worker, on_peak)
                 if on_peak and here.used:
                     on_peak(peak_rss())
             except BaseException:  # an error, Ctrl-C, or the caller stopped reading: no waiting
