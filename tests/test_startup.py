@@ -1,5 +1,5 @@
-"""Start-up cost of the text path (issue 14): torch stays out of ``cxrlabel.label``, batch
-workers do not repeat a self-check their parent ran, and a script that forgets the
+"""Start-up cost of the text path (issue 14): torch and spaCy's command line stay out of
+``cxrlabel.label``, batch workers do not repeat a self-check their parent ran, and a script that forgets the
 ``__main__`` guard gets a coded error instead of ``BrokenProcessPool``."""
 
 from __future__ import annotations
@@ -39,6 +39,42 @@ def test_label_does_not_import_torch_even_when_it_is_installed(tmp_path):
     assert "torch loaded: False" in proc.stdout
     assert "thinc sees torch: False" in proc.stdout
     assert "torch importable: True" in proc.stdout
+
+
+def test_label_leaves_spacys_command_line_unimported_and_spacy_info_still_works(tmp_path):
+    code = textwrap.dedent("""
+        import sys
+        import cxrlabel
+        assert cxrlabel.label("No pneumothorax.")["Pneumothorax"].value == "negative"
+        print("cli loaded:", sorted(m for m in sys.modules if m.split(".")[0] in ("weasel", "typer", "jinja2") or m.startswith("spacy.cli")))
+        import spacy
+        print("info:", spacy.info()["spacy_version"] == spacy.__version__)
+        import spacy.cli
+        print("real cli:", callable(spacy.cli.download) and spacy.cli.info.__module__ == "spacy.cli.info")
+    """)
+    proc = _run(code, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "cli loaded: []" in proc.stdout
+    assert "info: True" in proc.stdout
+    assert "real cli: True" in proc.stdout
+
+
+def test_label_many_on_a_list_works_before_pandas_is_imported_and_returns_a_frame(tmp_path):
+    script = tmp_path / "many.py"
+    script.write_text(textwrap.dedent("""
+        import sys
+        import cxrlabel
+        if __name__ == "__main__":
+            print("pandas before:", "pandas" in sys.modules)
+            for jobs in (1, 2):
+                df = cxrlabel.label_many(["No pneumothorax.", "Small left pleural effusion."] * 3, jobs=jobs, chunk_size=2, cache=None, progress=False)
+                print(jobs, type(df).__name__, df["Pneumothorax"].tolist()[:2], df["Effusion"].tolist()[:2])
+    """))
+    proc = _run("", tmp_path, str(script))
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "pandas before: False" in proc.stdout
+    for jobs in (1, 2):
+        assert f"{jobs} DataFrame [0.0, nan] [nan, 1.0]" in proc.stdout, proc.stdout
 
 
 @pytest.fixture(scope="module")

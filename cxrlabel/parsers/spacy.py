@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import types
 from collections import deque
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -210,33 +211,58 @@ TORCH_ENV = "CXRLABEL_SPACY_TORCH"
 
 
 def import_spacy(model: str = DEFAULT_MODEL) -> Any:
-    """``import spacy``, keeping torch out of the text path.
+    """``import spacy``, keeping torch and spaCy's command line out of the text path.
 
-    thinc (spaCy's ML layer) decides whether torch is available once, in ``thinc.compat``, by
-    trying ``import torch``; with the ``[vision]`` extra installed that import alone costs
-    seconds and a few hundred MiB, and the CPU pipelines cxrlabel uses never call torch. So
-    while spaCy is first imported, ``sys.modules["torch"]`` is set to ``None`` (the import
-    raises ImportError and thinc records "no torch"); the entry is removed right after, so a
-    later ``import torch`` (cxrlabel_vision) loads it normally. Skipped when thinc or torch is
-    already imported, for transformer pipelines (``trf`` in the model name) and when
-    ``CXRLABEL_SPACY_TORCH=1``.
+    - thinc (spaCy's ML layer) decides whether torch is available once, in ``thinc.compat``,
+      by trying ``import torch``; with the ``[vision]`` extra installed that import alone costs
+      seconds and a few hundred MiB, and the CPU pipelines cxrlabel uses never call torch. So
+      while spaCy is first imported, ``sys.modules["torch"]`` is set to ``None`` (the import
+      raises ImportError and thinc records "no torch"); the entry is removed right after, so a
+      later ``import torch`` (cxrlabel_vision) loads it normally. Not done when thinc or torch
+      is already imported, for transformer pipelines (``trf`` in the model name) and when
+      ``CXRLABEL_SPACY_TORCH=1``.
+    - ``spacy/__init__`` imports ``spacy.cli`` only to re-export ``spacy.info``, and that
+      pulls in the command line's own stack (typer, weasel, jinja2, requests: ≈ 0.15 s of
+      every cold start). While spaCy is first imported, ``spacy.cli`` is a placeholder
+      (removed right after), and ``spacy.info`` imports the real ``spacy.cli.info`` when
+      called; ``import spacy.cli`` afterwards loads the real command line.
     """
-    if (
+    if "spacy" in sys.modules:
+        return sys.modules["spacy"]
+    block_torch = not (
         "thinc" in sys.modules
         or "torch" in sys.modules
         or "trf" in os.path.basename(str(model))
         or os.environ.get(TORCH_ENV) == "1"
-    ):
-        import spacy
-
-        return spacy
-    sys.modules["torch"] = None  # type: ignore[assignment]
+    )
+    stubs = _cli_placeholders()
+    added = {name: mod for name, mod in stubs.items() if name not in sys.modules}
+    if block_torch:
+        added["torch"] = None
+    sys.modules.update(added)  # type: ignore[arg-type]
     try:
         import spacy
     finally:
-        if "torch" in sys.modules and sys.modules["torch"] is None:
-            del sys.modules["torch"]
+        for name, mod in added.items():
+            if name in sys.modules and sys.modules[name] is mod:
+                del sys.modules[name]
     return spacy
+
+
+def _spacy_info(*args: Any, **kwargs: Any) -> Any:
+    """``spacy.info`` as spaCy defines it (``spacy.cli.info.info``), imported on first call."""
+    from spacy.cli.info import info
+
+    return info(*args, **kwargs)
+
+
+def _cli_placeholders() -> dict[str, types.ModuleType]:
+    """Placeholder ``spacy.cli`` and ``spacy.cli.info`` modules for :func:`import_spacy`."""
+    cli, info = types.ModuleType("spacy.cli"), types.ModuleType("spacy.cli.info")
+    cli.__path__ = []  # a package: ``spacy.cli.info`` is found below it
+    info.info = _spacy_info  # type: ignore[attr-defined]
+    cli.info = info  # type: ignore[attr-defined]
+    return {"spacy.cli": cli, "spacy.cli.info": info}
 
 
 #: The tokenizer factory :func:`_load_pipeline` asks spaCy for: an empty tokenizer.
