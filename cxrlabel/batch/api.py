@@ -3,10 +3,13 @@ DataFrame and returns a DataFrame in input order."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 import math
 import os
-from typing import TYPE_CHECKING, Any
+import sys
+import threading
+from typing import TYPE_CHECKING, Any, Iterator, TypeVar
 
 from ..columns import ID_COLUMN_GUESSES, TEXT_COLUMN_GUESSES, pick_column
 from ..errors import InputError
@@ -22,13 +25,14 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["label_many"]
 
+T = TypeVar("T")
+
 
 def _records_of(data: Any, text_column: str | None, id_column: str | None) -> tuple[list[Record], str]:
-    import pandas as pd
-
-    if isinstance(data, pd.DataFrame):
+    pd = sys.modules.get("pandas")  # not imported yet: ``data`` is no pandas object
+    if pd is not None and isinstance(data, pd.DataFrame):
         return _frame_records(data, text_column, id_column)
-    if isinstance(data, pd.Series):
+    if pd is not None and isinstance(data, pd.Series):
         return list(zip(data.index.tolist(), data.tolist())), id_column or "id"
     if isinstance(data, (str, bytes)):
         data = [data]
@@ -51,6 +55,17 @@ def _frame_records(data: Any, text_column: str | None, id_column: str | None) ->
     id_col = id_column if id_column is not None else pick_column([c for c in data.columns if c != col], None, ID_COLUMN_GUESSES)
     ids = data[id_col].tolist() if id_col is not None else data.index.tolist()
     return list(zip(ids, data[col].tolist())), str(id_col) if id_col is not None else "id"
+
+
+def _import_pandas_meanwhile(chunks: Iterator[T]) -> Iterator[T]:
+    """``chunks``; once the first has been taken (the pool's workers are labeling it then),
+    pandas — needed only for the returned frame, ≈ 0.2 s to import — is imported in a
+    background thread, so that this process imports it while the workers label instead of
+    before they start."""
+    for k, chunk in enumerate(chunks):
+        yield chunk
+        if k == 0 and "pandas" not in sys.modules:
+            threading.Thread(target=importlib.import_module, args=("pandas",), name="cxrlabel-import-pandas", daemon=True).start()
 
 
 def _frame(rows: list[dict[str, Any]], records: list[Record], id_name: str, options: LabelOptions) -> Any:
@@ -116,13 +131,21 @@ def label_many(
         scheme=scheme_ref(labeler.scheme if labeler is not None and scheme is None else scheme),
         keep_text=keep_text,
     )
-    n_chunks = math.ceil(len(records) / chunk_size)
+    rows = _rows_in_order(records, options, jobs=jobs, chunk_size=chunk_size, progress=progress, labeler=labeler)
+    return _logged(_frame(rows, records, id_name, options))
+
+
+def _rows_in_order(records: list[Record], options: LabelOptions, *, jobs: int, chunk_size: int, progress: bool,
+                   labeler: Labeler | None) -> list[dict[str, Any]]:
+    chunks = chunked(records, chunk_size)
+    if jobs > 1:
+        chunks = _import_pandas_meanwhile(chunks)
     out: dict[int, list[dict[str, Any]]] = {}
     with progress_bar(len(records), progress) as bar:
-        for index, rows in run_on_engine(chunked(records, chunk_size), options, jobs=jobs, n_chunks=n_chunks, labeler=labeler):
+        for index, rows in run_on_engine(chunks, options, jobs=jobs, n_chunks=math.ceil(len(records) / chunk_size), labeler=labeler):
             out[index] = rows
             bar.update(len(rows))
-    return _logged(_frame([r for k in sorted(out) for r in out[k]], records, id_name, options))
+    return [r for k in sorted(out) for r in out[k]]
 
 
 def _logged(df: Any) -> Any:
