@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import replace
 from typing import Iterable, Sequence
 
 from .types import Mention, Sentence
@@ -42,9 +41,16 @@ def relative(mentions: Iterable[Mention], sentence: Sentence) -> Entry:
     positions in the sentence text, the memo's key (:meth:`Sentence.local`)."""
     if sentence.gaps:
         loc = sentence.local
-        return tuple(replace(m, start=loc(m.start), end=loc(m.end, end=True), sentence=0, section=None) for m in mentions)
+        return tuple(_moved(m, loc(m.start), loc(m.end, end=True), 0, None) for m in mentions)
     off = sentence.start
-    return tuple(replace(m, start=m.start - off, end=m.end - off, sentence=0, section=None) for m in mentions)
+    return tuple(_moved(m, m.start - off, m.end - off, 0, None) for m in mentions)
+
+
+def _moved(m: Mention, start: int, end: int, sentence: int, section: str | None) -> Mention:
+    """``dataclasses.replace(m, start=..., end=..., sentence=..., section=...)``, built
+    directly: ``replace`` costs several times more, and a warm run places every mention of
+    every report (``tests/test_memo.py`` checks the two agree field by field)."""
+    return Mention(m.finding, m.cui, m.text, start, end, sentence, m.head, m.nodes, m.polarity, m.rules, section)
 
 
 def placed(entry: Entry, sentence: Sentence) -> list[Mention]:
@@ -52,8 +58,8 @@ def placed(entry: Entry, sentence: Sentence) -> list[Mention]:
     off, idx, sec = sentence.start, sentence.index, sentence.section
     if sentence.gaps:
         ab = sentence.absolute
-        return [replace(m, start=ab(m.start), end=ab(m.end, end=True), sentence=idx, section=sec) for m in entry]
-    return [replace(m, start=m.start + off, end=m.end + off, sentence=idx, section=sec) for m in entry]
+        return [_moved(m, ab(m.start), ab(m.end, end=True), idx, sec) for m in entry]
+    return [_moved(m, m.start + off, m.end + off, idx, sec) for m in entry]
 
 
 class SentenceMemo:

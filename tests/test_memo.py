@@ -89,3 +89,18 @@ def test_a_batch_parses_only_the_sentences_the_memo_lacks(labeler):
     fresh = Labeler(memo=False, self_check=False)
     for (rid, text), row in zip(records, rows):
         assert {k: v for k, v in row.items() if k != "id"} == {k: v for k, v in fresh.label(text).to_chexpert().items()}, rid
+
+
+def test_moving_a_mention_keeps_every_other_field_as_dataclasses_replace_does():
+    from dataclasses import MISSING, fields, replace
+
+    from cxrlabel.memo import _moved
+    from cxrlabel.types import Label, Mention
+
+    m = Mention("Effusion", "C0032227", "pleural effusion", 10, 26, 3, 5, (4, 5), Label.UNCERTAIN, ("u1", "u2"), "findings")
+    got = _moved(m, 1, 17, 0, None)
+    assert got == replace(m, start=1, end=17, sentence=0, section=None)
+    # a field added to Mention must be carried by _moved too: every field differs from its default here
+    assert all(getattr(m, f.name) != f.default for f in fields(Mention) if f.default is not MISSING)
+    moved = {"start": 1, "end": 17, "sentence": 0, "section": None}
+    assert [getattr(got, f.name) for f in fields(Mention)] == [moved.get(f.name, getattr(m, f.name)) for f in fields(Mention)]
