@@ -1,6 +1,6 @@
 """Start-up cost of the text path (issue 14): torch and spaCy's command line stay out of
-``cxrlabel.label``, batch workers do not repeat a self-check their parent ran, and a script that forgets the
-``__main__`` guard gets a coded error instead of ``BrokenProcessPool``."""
+``cxrlabel.label``, batch workers do not repeat a self-check their parent ran, and a script
+that forgets the ``__main__`` guard gets a coded error instead of ``BrokenProcessPool``."""
 
 from __future__ import annotations
 
@@ -21,6 +21,13 @@ def _run(code: str, cwd, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=600)
 
 
+def _stdout(code: str, cwd, *args: str) -> str:
+    """The stdout of :func:`_run`, which must exit 0."""
+    proc = _run(code, cwd, *args)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
 def test_label_does_not_import_torch_even_when_it_is_installed(tmp_path):
     pytest.importorskip("torch")
     code = textwrap.dedent("""
@@ -34,11 +41,10 @@ def test_label_does_not_import_torch_even_when_it_is_installed(tmp_path):
         import torch  # the vision side can still import it afterwards
         print("torch importable:", torch.tensor([1]).sum().item() == 1)
     """)
-    proc = _run(code, tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "torch loaded: False" in proc.stdout
-    assert "thinc sees torch: False" in proc.stdout
-    assert "torch importable: True" in proc.stdout
+    out = _stdout(code, tmp_path)
+    assert "torch loaded: False" in out
+    assert "thinc sees torch: False" in out
+    assert "torch importable: True" in out
 
 
 def test_label_leaves_spacys_command_line_unimported_and_spacy_info_still_works(tmp_path):
@@ -52,11 +58,10 @@ def test_label_leaves_spacys_command_line_unimported_and_spacy_info_still_works(
         import spacy.cli
         print("real cli:", callable(spacy.cli.download) and spacy.cli.info.__module__ == "spacy.cli.info")
     """)
-    proc = _run(code, tmp_path)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "cli loaded: []" in proc.stdout
-    assert "info: True" in proc.stdout
-    assert "real cli: True" in proc.stdout
+    out = _stdout(code, tmp_path)
+    assert "cli loaded: []" in out
+    assert "info: True" in out
+    assert "real cli: True" in out
 
 
 def test_label_many_on_a_list_works_before_pandas_is_imported_and_returns_a_frame(tmp_path):
@@ -70,11 +75,10 @@ def test_label_many_on_a_list_works_before_pandas_is_imported_and_returns_a_fram
                 df = cxrlabel.label_many(["No pneumothorax.", "Small left pleural effusion."] * 3, jobs=jobs, chunk_size=2, cache=None, progress=False)
                 print(jobs, type(df).__name__, df["Pneumothorax"].tolist()[:2], df["Effusion"].tolist()[:2])
     """))
-    proc = _run("", tmp_path, str(script))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "pandas before: False" in proc.stdout
+    out = _stdout("", tmp_path, str(script))
+    assert "pandas before: False" in out
     for jobs in (1, 2):
-        assert f"{jobs} DataFrame [0.0, nan] [nan, 1.0]" in proc.stdout, proc.stdout
+        assert f"{jobs} DataFrame [0.0, nan] [nan, 1.0]" in out, out
 
 
 @pytest.fixture(scope="module")
@@ -153,7 +157,6 @@ def test_a_script_without_the_main_guard_gets_I237_not_broken_process_pool(tmp_p
 def test_the_guard_check_tells_top_level_code_from_guarded_code(tmp_path):
     script = tmp_path / "probe.py"
     script.write_text(GUARDED_PROBE, encoding="utf-8")
-    proc = _run("", tmp_path, str(script))
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "top level: 8" in proc.stdout
-    assert "guarded: None" in proc.stdout
+    out = _stdout("", tmp_path, str(script))
+    assert "top level: 8" in out
+    assert "guarded: None" in out

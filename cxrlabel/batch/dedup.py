@@ -47,7 +47,7 @@ __all__ = ["KEEP", "LAST_PIECE", "LOOKAHEAD", "PART", "PIECE", "Entries", "Plan"
 PART = 64
 #: Sentence texts per judge task.
 PIECE = 128
-#: The smallest piece the last texts of a run are cut into (see :meth:`Plan.next_task`).
+#: The smallest piece the last texts of a run are cut into (see :class:`Plan`, ``spread``).
 LAST_PIECE = 16
 #: Reports taken from the caller's chunks ahead of the rows given back (bounds memory).
 LOOKAHEAD = 20_000
