@@ -164,3 +164,51 @@ def test_the_last_texts_of_a_run_are_judged_in_shrinking_pieces_so_processes_fin
         left -= expected[-1]
     assert after == expected and after[-1] <= dedup.LAST_PIECE
     assert [r for k in sorted(out) for r in out[k]] == label_records(labelers[0], records)
+
+
+def test_a_part_is_labeled_where_it_was_attempted_without_the_entries_that_process_judged(parser):
+    from cxrlabel.batch import LabelOptions
+    from cxrlabel.batch.dedup import HERE, POOL, run_task
+    from cxrlabel.labeler import Labeler
+
+    records = [(f"r{k}", t) for k, t in enumerate(REPORTS * 4 + [f"No pneumothorax. Nodule number {k}." for k in range(150)])]
+    labelers, options = {HERE: _labeler(parser), POOL: _labeler(parser)}, LabelOptions()
+    plan = Plan(chunked(records, 40), alone=(HERE, POOL))  # two one-process takers, in turn
+    attempter, judged, labels, out, turn = {}, {HERE: set(), POOL: set()}, [], {}, 0
+    while not plan.finished:
+        taker = (HERE, POOL)[turn % 2]
+        turn += 1
+        task = plan.next_task(taker)
+        if task is None:
+            continue
+        result = run_task(labelers[taker], task, options)
+        if task[0] == "attempt" and result[0] == "need":
+            attempter[task[1]] = taker
+        elif task[0] == "judge":
+            judged[taker].update(task[1])
+        elif task[0] == "label":
+            labels.append((taker, task[1], set(task[3])))
+        for index, rows in plan.done(task, result, taker):
+            out[index] = rows
+    assert labels and all(attempter[pid] == taker for taker, pid, _ in labels)  # its splits are there
+    assert all(not (sent & judged[taker]) for taker, _, sent in labels)  # its memo has those
+    assert any(sent for _, _, sent in labels)  # and the other's entries do travel
+    fresh = Labeler(parser=parser, memo=False, self_check=False)
+    assert [r for k in sorted(out) for r in out[k]] == label_records(fresh, records)
+
+
+def test_a_label_task_carries_every_entry_when_its_taker_is_many_processes(parser):
+    from cxrlabel.batch import LabelOptions
+    from cxrlabel.batch.dedup import POOL, run_task
+
+    records = [(f"r{k}", f"Nodule number {k}. No pneumothorax.") for k in range(100)]
+    plan, options, pool = Plan(chunked(records, 1000)), LabelOptions(), _labeler(parser)  # alone: nobody
+    needed = {}
+    while not plan.finished:
+        task = plan.next_task(POOL)
+        result = run_task(pool, task, options)
+        if task[0] == "attempt":
+            needed[task[1]] = set(result[1])
+        elif task[0] == "label":
+            assert set(task[3]) == needed[task[1]]  # another worker of the pool may label it
+        list(plan.done(task, result, POOL))

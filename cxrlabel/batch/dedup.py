@@ -14,7 +14,9 @@ that any process of the run (a worker or the parent) can take (:func:`run_task`)
   attempted, the texts left are cut into smaller pieces (down to :data:`LAST_PIECE`), so that
   no process is still judging a long piece while the others have nothing left to take;
 - ``label`` a part whose sentences have all been judged, with their entries: seed them into the
-  memo (:func:`seed`) and label without parsing.
+  memo (:func:`seed`) and label without parsing. A part's label task goes, when it can, to the
+  process that attempted it (its reports' sentence splits are in that process's memo), and
+  carries only the entries that process did not judge itself (:class:`Plan`, ``alone``).
 
 :class:`Plan` is the parent's bookkeeping (no processes): it sends each text to be judged once
 per run (while it keeps it: at most :data:`KEEP` texts), makes a part's label task ready when
@@ -41,7 +43,22 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..types import Sentence
     from .options import LabelOptions
 
-__all__ = ["KEEP", "LAST_PIECE", "LOOKAHEAD", "PART", "PIECE", "Entries", "Plan", "Task", "judge_texts", "run_task", "seed", "sentence_texts"]
+__all__ = [
+    "HERE",
+    "KEEP",
+    "LAST_PIECE",
+    "LOOKAHEAD",
+    "PART",
+    "PIECE",
+    "POOL",
+    "Entries",
+    "Plan",
+    "Task",
+    "judge_texts",
+    "run_task",
+    "seed",
+    "sentence_texts",
+]
 
 #: Reports per part (the unit of attempt and label tasks).
 PART = 64
@@ -53,6 +70,8 @@ LAST_PIECE = 16
 LOOKAHEAD = 20_000
 #: Judged texts the plan keeps; past that it forgets them (a text seen again is judged again).
 KEEP = 300_000
+#: Who runs a task (:meth:`Plan.next_task`, :meth:`Plan.done`): the run's own process, or its pool.
+HERE, POOL = 0, 1
 
 Chunk = tuple[int, Sequence[Record]]
 #: Sentence text → its encoded memo entry (:func:`cxrlabel.memo_store.encode_entry`).
@@ -154,29 +173,38 @@ class _Part:
     records: Sequence[Record]
     waiting: set[str] = field(default_factory=set)  # texts sent to be judged, not back yet
     entries: Entries = field(default_factory=dict)
+    attempter: int = HERE  # who attempted it (its splits are in that process's memo)
 
 
 class Plan:
     """The parent's bookkeeping of a deduplicated run over ``chunks`` (no processes): hand out
     tasks with :meth:`next_task`, give each result to :meth:`done`, which yields the
     ``(chunk index, rows)`` of every chunk it completes; :attr:`finished` once all are.
-    ``spread``: once every part has been attempted, each piece takes at most 1/``spread`` of
-    the texts left (at least :data:`LAST_PIECE`): about twice as many pieces as tasks can be
-    running or queued at once, so the processes run out of work at about the same time."""
 
-    def __init__(self, chunks: Iterable[Chunk], spread: int = 1) -> None:
+    Both take the *taker* that runs the task (:data:`HERE` or :data:`POOL`). A part whose
+    texts are all judged is labeled by the taker that attempted it when that one asks first
+    (else by whoever asks once nothing else is left to hand out). ``alone``: the takers that
+    are one process (one memo): a label task for one of them leaves out the entries it judged
+    itself, which its memo holds. ``spread``: once every part has been attempted, each piece
+    takes at most 1/``spread`` of the texts left (at least :data:`LAST_PIECE`): about twice
+    as many pieces as tasks can be running or queued at once, so the processes run out of
+    work at about the same time."""
+
+    def __init__(self, chunks: Iterable[Chunk], spread: int = 1, alone: Iterable[int] = ()) -> None:
         self._chunks = iter(chunks)
         self._spread = max(1, spread)
+        self._alone = frozenset(alone)
         self._attempting = 0  # attempt tasks handed out, result not back
         self._exhausted = False
         self._parts: dict[int, _Part] = {}
         self._next_id = 0
         self._fresh: deque[int] = deque()  # parts not attempted yet
-        self._ready: deque[int] = deque()  # parts whose texts are all judged
+        self._ready: dict[int, deque[int]] = {}  # attempter → its parts whose texts are all judged
         self._rows: dict[int, list[Any]] = {}  # chunk → its parts' rows (None until done)
         self._left: dict[int, int] = {}  # chunk → parts not done
         self._outstanding = 0  # reports taken and not given back
         self.known: dict[str, str | None] = {}  # judged texts → entry (None: the parse failed)
+        self._judged_by: dict[str, int] = {}  # judged texts → the taker that judged them
         self._judging: dict[str, list[int]] = {}  # text sent to be judged → parts waiting for it
         self._todo: list[str] = []  # texts to judge, not in a piece yet
 
@@ -203,19 +231,29 @@ class Plan:
             self._next_id += 1
         return True
 
-    def next_task(self) -> Task | None:
-        """The next task to run, or None when none can start before a result comes back."""
-        if self._ready:
-            pid = self._ready.popleft()
-            part = self._parts[pid]
-            return ("label", pid, part.records, part.entries)
+    def next_task(self, taker: int = HERE) -> Task | None:
+        """The next task for ``taker``, or None when none can start before a result comes back."""
+        own = self._ready.get(taker)
+        if own:
+            return self._label(own.popleft(), taker)
         if self._fresh or self._take_chunk():  # attempts first: cheap, and they find the texts to judge
             pid = self._fresh.popleft()
             self._attempting += 1
             return ("attempt", pid, self._parts[pid].records)
         if self._todo:
             return self._piece()
+        for ready in self._ready.values():  # another's part rather than nothing
+            if ready:
+                return self._label(ready.popleft(), taker)
         return None
+
+    def _label(self, pid: int, taker: int) -> Task:
+        part = self._parts[pid]
+        entries = part.entries
+        if taker in self._alone:  # what it judged itself is in its memo
+            by = self._judged_by
+            entries = {t: v for t, v in entries.items() if by.get(t) != taker}
+        return ("label", pid, part.records, entries)
 
     def _piece(self) -> Task:
         size = PIECE
@@ -224,11 +262,11 @@ class Plan:
         piece, self._todo = self._todo[:size], self._todo[size:]
         return ("judge", piece)
 
-    def done(self, task: Task, result: Any) -> Iterator[tuple[int, list[Any]]]:
-        """Record ``result`` of ``task``; yields the chunks it completes."""
+    def done(self, task: Task, result: Any, taker: int = HERE) -> Iterator[tuple[int, list[Any]]]:
+        """Record ``result`` of ``task``, run by ``taker``; yields the chunks it completes."""
         kind = task[0]
         if kind == "judge":
-            yield from self._judged(task[1], result)
+            yield from self._judged(task[1], result, taker)
         elif kind == "label":
             yield from self._part_done(task[1], result)
         else:
@@ -236,7 +274,12 @@ class Plan:
             if result[0] == "rows":
                 yield from self._part_done(task[1], result[1])
             else:
+                self._parts[task[1]].attempter = taker
                 self._needs(task[1], result[1])
+
+    def _set_ready(self, pid: int) -> None:
+        part = self._parts[pid]
+        self._ready.setdefault(part.attempter, deque()).append(pid)
 
     def _needs(self, pid: int, texts: list[str]) -> None:
         part = self._parts[pid]
@@ -254,20 +297,22 @@ class Plan:
                 part.waiting.add(t)
                 self._todo.append(t)
         if not part.waiting:
-            self._ready.append(pid)
+            self._set_ready(pid)
 
-    def _judged(self, texts: list[str], values: list[str | None]) -> Iterator[tuple[int, list[Any]]]:
+    def _judged(self, texts: list[str], values: list[str | None], taker: int) -> Iterator[tuple[int, list[Any]]]:
         if len(self.known) + len(texts) > KEEP:
             self.known.clear()  # parts keep the entries they were given
+            self._judged_by.clear()  # (and are then sent all of them)
         for t, v in zip(texts, values):
             self.known[t] = v
+            self._judged_by[t] = taker
             for pid in self._judging.pop(t, ()):
                 part = self._parts[pid]
                 if v is not None:
                     part.entries[t] = v
                 part.waiting.discard(t)
                 if not part.waiting:
-                    self._ready.append(pid)
+                    self._set_ready(pid)
         return iter(())
 
     def _part_done(self, pid: int, rows: list[Any]) -> Iterator[tuple[int, list[Any]]]:

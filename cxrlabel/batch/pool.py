@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 from ..errors import InputError
-from .dedup import Entries, Plan, Task, run_task, seed
+from .dedup import HERE, POOL, Entries, Plan, Task, run_task, seed
 from .lifeline import ignore_interrupts, quiet_broken_pool_race, tie_to_parent
 from .options import LabelOptions, build_labeler, split_store_for, use_split_table, with_cache
 from .rows import Record, label_records
@@ -260,7 +260,8 @@ def _run_pool(
                     if on_ready is not None:
                         _wait_ready(pool, workers, here)
                         on_ready()
-                    plan = Plan(chunks, spread=2 * (AHEAD * workers + 1))  # tasks in flight: AHEAD per worker, one here
+                    # tasks in flight: AHEAD per worker, one here; the pool is one process (one memo) when it has one worker
+                    plan = Plan(chunks, spread=2 * (AHEAD * workers + 1), alone=(HERE, POOL) if workers == 1 else (HERE,))
                     yield from schedule(pool, plan, workers, here.run, task_in_worker, on_peak)
                 if on_peak and here.used:
                     on_peak(peak_rss())

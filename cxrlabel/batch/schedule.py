@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Iterator
 
 from ..errors import InputError
-from .dedup import Plan, Task
+from .dedup import HERE, POOL, Plan, Task
 from .spawn import GUARD_HINT
 
 __all__ = ["AHEAD", "result_of", "schedule"]
@@ -62,7 +62,7 @@ class _Feeder:
         from concurrent.futures.process import BrokenProcessPool
 
         while not self.failed and len(self.inflight) < self.cap:
-            task = self.plan.next_task()
+            task = self.plan.next_task(POOL)
             if task is None:
                 return
             try:
@@ -80,7 +80,7 @@ class _Feeder:
                 result, rss = result_of(fut)
                 if self.on_peak:
                     self.on_peak(rss)
-                for item in self.plan.done(task, result):
+                for item in self.plan.done(task, result, POOL):
                     self.done.put(item)
                 self.refill()
             except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
@@ -94,7 +94,7 @@ class _Feeder:
                 raise self.failed[0]
             if self.plan.finished and not self.inflight:
                 return True, None
-            task = self.plan.next_task()
+            task = self.plan.next_task(HERE)
             if task is None and not self.inflight and not self.plan.finished:
                 raise RuntimeError("batch plan stalled: no task to run and none running")  # a bug, never expected
             return False, task
@@ -130,7 +130,7 @@ def schedule(pool: ProcessPoolExecutor, plan: Plan, workers: int, here: Callable
         if task is not None:
             result = here(task)
             with feed.lock:
-                completed = list(plan.done(task, result))
+                completed = list(plan.done(task, result, HERE))
                 feed.refill()
             yield from completed
         yield from feed.ready(block=task is None)
