@@ -171,6 +171,7 @@ _P = {
     "P302": "spaCy raised on a text",
     "P303": "the spaCy backend got something other than str",
     "P304": "a parser returned a different number of sentences than texts",
+    "P305": "a spaCy backend option with a value it cannot take",
     "P311": "a stanza word whose head is not a word of its sentence",
 }
 

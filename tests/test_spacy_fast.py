@@ -1,7 +1,7 @@
 """The spaCy fast paths (:mod:`cxrlabel.parsers.spacy_fast`) give spaCy's own output: the
 compiled attribute ruler finds the matches spaCy's Matcher finds and leaves every token as the
-stock component does, the bulk lemmatizer gives the stock lemmas, and the loaded pipeline parses
-OpenI sentences exactly as a plainly loaded one."""
+stock component does, the bulk lemmatizer gives the stock lemmas, and the loaded pipeline (numpy's matrix
+product in place of BLIS's included) parses OpenI sentences exactly as a plainly loaded one."""
 
 from __future__ import annotations
 
@@ -51,10 +51,19 @@ def _annotations(doc) -> list[tuple]:
     return [(t.tag, t.pos, t.morph.key, t.lemma, t.dep, t.head.i) for t in doc]
 
 
-def test_the_loaded_pipeline_uses_both_fast_paths(parser):
+def test_the_loaded_pipeline_uses_every_fast_path(parser):
     nlp = parser.nlp
     assert nlp.get_pipe("attribute_ruler").match.__self__.__class__.__name__ == "CompiledRuler"
     assert isinstance(nlp.get_pipe("lemmatizer").pipe.__self__, FastLemmatizer)
+    layers = [node for _, proc in nlp.pipeline if hasattr(getattr(proc, "model", None), "walk") for node in proc.model.walk()]
+    assert layers and not any(getattr(node.ops, "use_blis", False) for node in layers)  # numpy's gemm everywhere
+    assert parser.numpy_gemm and parser.version.endswith("-npgemm")
+
+
+def test_a_parser_asked_for_blis_keeps_it_and_says_so_in_its_version(parser):
+    plain = SpacyParser(numpy_gemm=False)
+    assert plain.nlp.get_pipe("tok2vec").model.ops.use_blis and not plain.numpy_gemm
+    assert plain.version == parser.version.removesuffix("-npgemm")  # a parse cache is not shared between the two
 
 
 def test_compiled_ruler_finds_the_matches_of_spacys_matcher(parser, openi_sentences):
@@ -126,3 +135,13 @@ def test_a_pattern_added_after_compiling_is_matched_by_spacys_matcher():
     from spacy.pipeline.attributeruler import AttributeRuler
 
     assert compiled.match(doc) == AttributeRuler.match(ruler, doc) and len(compiled.match(doc)) == 2
+
+
+def test_parser_options_given_as_text_are_read_and_a_bad_one_is_a_clear_error():
+    from cxrlabel.errors import ParserError
+
+    plain = SpacyParser(numpy_gemm="false", fix_quirks="yes", batch_size="32")  # as --parser-option gives them
+    assert not plain.numpy_gemm and plain.fix_quirks is True and plain.batch_size == 32
+    for bad in ({"numpy_gemm": "maybe"}, {"batch_size": "0"}, {"n_process": "two"}):
+        with pytest.raises(ParserError, match="P305"):
+            SpacyParser(**bad)

@@ -28,7 +28,7 @@ from typing import Any, Iterable, Iterator, Mapping
 from ..errors import ModelNotFoundError, ParserError
 from ..types import Edge, Sentence, Token
 from .normalize import NORMALIZATION_VERSION, normalize_edges
-from .spacy_fast import install_fast_paths
+from .spacy_fast import install_fast_paths, use_numpy_gemm
 
 __all__ = ["DEFAULT_MODEL", "SpacyParser", "doc_to_sentence", "import_spacy", "mask_quirks"]
 
@@ -125,11 +125,36 @@ def doc_to_sentence(
     )
 
 
+def _flag(name: str, value: Any) -> bool:
+    """A yes/no option, given as a bool or as the text of ``--parser-option NAME=VALUE``."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ParserError(f"the spacy parser's option {name}={value!r} is not true or false", code="P305")
+
+
+def _count(name: str, value: Any) -> int:
+    """A positive whole-number option, given as an int or as the text of ``--parser-option``."""
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        n = 0
+    if n < 1 or isinstance(value, bool) or (isinstance(value, float) and value != n):
+        raise ParserError(f"the spacy parser's option {name}={value!r} is not a whole number of at least 1", code="P305")
+    return n
+
+
 class SpacyParser:
     """spaCy backend; implements :class:`~cxrlabel.parsers.base.Parser`.
 
     ``model`` is a pipeline package name or a path; ``batch_size``/``n_process`` go to
-    ``nlp.pipe``; ``fix_quirks`` toggles the quirk fixes described in the module docstring.
+    ``nlp.pipe``; ``fix_quirks`` toggles the quirk fixes described in the module docstring;
+    ``numpy_gemm``: the networks multiply with numpy rather than BLIS
+    (:func:`~cxrlabel.parsers.spacy_fast.use_numpy_gemm`: faster, and part of :attr:`version`).
     """
 
     name = "spacy"
@@ -140,12 +165,15 @@ class SpacyParser:
         batch_size: int = 256,
         n_process: int = 1,
         fix_quirks: bool = True,
+        numpy_gemm: bool = True,
     ) -> None:
         self.model = str(model)
-        self.batch_size = batch_size
-        self.n_process = n_process
-        self.fix_quirks = fix_quirks
+        self.batch_size = _count("batch_size", batch_size)
+        self.n_process = _count("n_process", n_process)
+        self.fix_quirks = _flag("fix_quirks", fix_quirks)
+        gemm = _flag("numpy_gemm", numpy_gemm)
         self.nlp = _load(self.model)
+        self.numpy_gemm = gemm and use_numpy_gemm(self.nlp)  # False where nothing multiplies with BLIS (a GPU pipeline)
 
     @property
     def version(self) -> str:
@@ -154,7 +182,8 @@ class SpacyParser:
         meta = self.nlp.meta
         model = f"{meta.get('lang', '')}_{meta.get('name', '')}".strip("_")
         raw = "" if self.fix_quirks else "-nofix"
-        return f"spacy-{spacy.__version__}-{model}-{meta.get('version', '0')}-norm{NORMALIZATION_VERSION}{raw}"
+        gemm = "-npgemm" if self.numpy_gemm else ""
+        return f"spacy-{spacy.__version__}-{model}-{meta.get('version', '0')}-norm{NORMALIZATION_VERSION}{raw}{gemm}"
 
     def parse(self, texts: Iterable[str]) -> Iterator[Sentence]:
         """One normalized Sentence per text, in order (offsets relative to each text)."""

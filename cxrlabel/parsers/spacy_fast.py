@@ -1,4 +1,5 @@
-"""Faster stand-ins, with the same output, for two of a spaCy pipeline's rule components.
+"""Faster stand-ins, with the same output, for two of a spaCy pipeline's rule components, and
+a faster matrix product for its networks.
 
 **The attribute ruler's matching.** en_core_web_sm's attribute ruler (179 patterns: the tag
 map, morph rules, a few lemma fixes) finds its matches with spaCy's general
@@ -25,7 +26,20 @@ only for a combination it has not seen (its lemma is a function of those values)
 the lemmas back with one ``from_array``; tokens that already have a lemma keep it, as with the
 stock component (``overwrite=False``).
 
-:func:`install_fast_paths` puts both on a loaded pipeline (only on that instance: the ruler's
+**The networks' matrix products.** thinc's CPU backend multiplies matrices with BLIS
+(``NumpyOps(use_blis=True)``); on this project's x86-64 machines BLIS's single-threaded
+``gemm`` is ≈ 3× slower than numpy's (OpenBLAS) on the tok2vec layers' shapes, and those
+products are about a third of a cold labeling run. :func:`use_numpy_gemm` gives every layer
+of the pipeline ``NumpyOps(use_blis=False)``, the same backend with numpy's ``dot``. Float
+sums may then round differently, so this is the one fast path whose output is not the same by
+construction: the parses (tags, lemmas, dependencies, heads) are compared with a plainly loaded
+pipeline's over OpenI sentences (``tests/test_spacy_fast.py``; all 8,619 distinct OpenI sentences
+and the Stanford impressions were identical when it was adopted), and the parser's version says
+that it is on (``-npgemm``), so parse caches and decision memos are not shared with the plain
+backend. OpenBLAS may use several threads for one product; a batch run keeps each of its
+processes to one (:func:`cxrlabel.batch.pool.one_blas_thread`).
+
+:func:`install_fast_paths` puts the two rule components on a loaded pipeline (only on that instance: the ruler's
 ``match`` and the lemmatizer's ``pipe``, which ``nlp.pipe`` calls; ``nlp(text)`` keeps the
 stock lemmatizer loop, with the same result).
 """
@@ -36,7 +50,7 @@ import re
 from operator import attrgetter
 from typing import Any, Callable
 
-__all__ = ["FLAG_ATTRS", "STRING_ATTRS", "CompiledRuler", "FastLemmatizer", "compile_ruler", "install_fast_paths"]
+__all__ = ["FLAG_ATTRS", "STRING_ATTRS", "CompiledRuler", "FastLemmatizer", "compile_ruler", "install_fast_paths", "use_numpy_gemm"]
 
 #: Token attributes compared as strings (their hashes, as spaCy's matcher does).
 STRING_ATTRS = frozenset({"ORTH", "LOWER", "NORM", "TAG", "DEP", "LEMMA"})
@@ -282,4 +296,26 @@ def install_fast_paths(nlp: Any) -> list[str]:
     if fast is not None:
         fast.lemmatizer.pipe = fast.pipe
         changed.append(fast.lemmatizer.name)
+    return changed
+
+
+def use_numpy_gemm(nlp: Any) -> bool:
+    """Give every layer of pipeline ``nlp`` that multiplies with BLIS on the CPU
+    (``NumpyOps(use_blis=True)``) numpy's matrix product instead (see the module docstring);
+    True when there was such a layer (GPU or other backends are left as they are)."""
+    try:
+        from thinc.api import NumpyOps
+    except ImportError:  # pragma: no cover - thinc comes with spaCy
+        return False
+    ops = NumpyOps(use_blis=False)
+    changed = False
+    for _, proc in nlp.pipeline:
+        model = getattr(proc, "model", None)
+        walk = getattr(model, "walk", None)
+        if walk is None:
+            continue
+        for node in walk():
+            if type(node.ops) is NumpyOps and getattr(node.ops, "use_blis", False):
+                node.ops = ops
+                changed = True
     return changed
