@@ -212,3 +212,25 @@ def test_a_label_task_carries_every_entry_when_its_taker_is_many_processes(parse
         elif task[0] == "label":
             assert set(task[3]) == needed[task[1]]  # another worker of the pool may label it
         list(plan.done(task, result, POOL))
+
+
+def test_the_last_parts_of_a_run_are_cut_small_and_their_rows_come_back_whole_and_in_order(parser):
+    from cxrlabel.batch import LabelOptions, dedup
+    from cxrlabel.labeler import Labeler
+
+    records = [(f"r{k}", f"No pneumothorax. Nodule number {k % 90}.") for k in range(300)]
+    lab = _labeler(parser)
+    for run in ("cold", "warm"):  # the second run: every part's attempt gives its rows
+        plan = Plan(chunked(records, 100), spread=4)
+        sizes, out = [], {}
+        while not plan.finished:
+            task = plan.next_task()
+            if task[0] == "attempt":
+                sizes.append(len(task[2]))
+            for index, rows in plan.done(task, dedup.run_task(lab, task, LabelOptions())):
+                out[index] = rows
+        # chunks of 100: parts of 64 and 36; the last 4 (spread) are cut into parts of 16 when handed out
+        assert sizes == [64, 36] + ([16] * 6 + [4]) * 2, (run, sizes)
+        assert sorted(out) == [0, 1, 2]
+        fresh = Labeler(parser=parser, memo=False, self_check=False)
+        assert [r for k in sorted(out) for r in out[k]] == label_records(fresh, records), run

@@ -46,6 +46,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "HERE",
     "KEEP",
+    "LAST_PART",
     "LAST_PIECE",
     "LOOKAHEAD",
     "PART",
@@ -62,6 +63,8 @@ __all__ = [
 
 #: Reports per part (the unit of attempt and label tasks).
 PART = 64
+#: The smallest part the last reports of a run are cut into (see :class:`Plan`, ``spread``).
+LAST_PART = 16
 #: Sentence texts per judge task.
 PIECE = 128
 #: The smallest piece the last texts of a run are cut into (see :class:`Plan`, ``spread``).
@@ -78,6 +81,7 @@ Chunk = tuple[int, Sequence[Record]]
 Entries = dict[str, str]
 #: ``("attempt", part id, records)``, ``("judge", texts)`` or ``("label", part id, records, entries)``.
 Task = tuple[Any, ...]
+_UNREAD = object()
 
 
 def sentence_texts(text: Any) -> list[str]:
@@ -169,11 +173,14 @@ def run_task(labeler: Labeler, task: Task, options: LabelOptions) -> Any:
 
 @dataclass(eq=False)
 class _Part:
-    slot: tuple[int, int]  # (chunk index, position in the chunk)
+    slot: tuple[int, int]  # (chunk index, position in the chunk), or (part id, position) of a piece
     records: Sequence[Record]
     waiting: set[str] = field(default_factory=set)  # texts sent to be judged, not back yet
     entries: Entries = field(default_factory=dict)
     attempter: int = HERE  # who attempted it (its splits are in that process's memo)
+    of: int | None = None  # a piece of this part (the last parts of a run are cut: Plan._cut)
+    pieces: list[Any] = field(default_factory=list)  # a cut part: its pieces' rows (None until done)
+    pieces_left: int = 0
 
 
 class Plan:
@@ -188,7 +195,9 @@ class Plan:
     itself, which its memo holds. ``spread``: once every part has been attempted, each piece
     takes at most 1/``spread`` of the texts left (at least :data:`LAST_PIECE`): about twice
     as many pieces as tasks can be running or queued at once, so the processes run out of
-    work at about the same time."""
+    work at about the same time; for the same reason, once the caller's chunks are all taken,
+    each of the last ``spread`` parts is cut into parts of :data:`LAST_PART` reports when it
+    is handed out (the plan reads one chunk ahead to know which parts are the last)."""
 
     def __init__(self, chunks: Iterable[Chunk], spread: int = 1, alone: Iterable[int] = ()) -> None:
         self._chunks = iter(chunks)
@@ -196,6 +205,7 @@ class Plan:
         self._alone = frozenset(alone)
         self._attempting = 0  # attempt tasks handed out, result not back
         self._exhausted = False
+        self._upcoming: Any = _UNREAD  # the caller's next chunk (None: there is none)
         self._parts: dict[int, _Part] = {}
         self._next_id = 0
         self._fresh: deque[int] = deque()  # parts not attempted yet
@@ -215,10 +225,11 @@ class Plan:
     def _take_chunk(self) -> bool:
         if self._exhausted or self._outstanding >= LOOKAHEAD:
             return False
-        nxt = next(self._chunks, None)
+        nxt = next(self._chunks, None) if self._upcoming is _UNREAD else self._upcoming
         if nxt is None:
             self._exhausted = True
             return False
+        self._upcoming = next(self._chunks, None)  # one ahead: are these the run's last parts?
         index, records = nxt
         records = list(records)
         pieces = [records[a : a + PART] for a in range(0, len(records), PART)] or [records]
@@ -236,8 +247,12 @@ class Plan:
         own = self._ready.get(taker)
         if own:
             return self._label(own.popleft(), taker)
-        if self._fresh or self._take_chunk():  # attempts first: cheap, and they find the texts to judge
+        while len(self._fresh) < self._spread and self._take_chunk():  # parts enough to know the last ones
+            pass
+        if self._fresh:  # attempts first: cheap, and they find the texts to judge
             pid = self._fresh.popleft()
+            if self._upcoming is None and len(self._fresh) < self._spread:
+                pid = self._cut(pid)
             self._attempting += 1
             return ("attempt", pid, self._parts[pid].records)
         if self._todo:
@@ -254,6 +269,22 @@ class Plan:
             by = self._judged_by
             entries = {t: v for t, v in entries.items() if by.get(t) != taker}
         return ("label", pid, part.records, entries)
+
+    def _cut(self, pid: int) -> int:
+        """Part ``pid`` cut into parts of :data:`LAST_PART` reports: the first is returned, the
+        others are next in line; their rows make ``pid``'s (:meth:`_part_done`)."""
+        part = self._parts[pid]
+        records = part.records
+        if len(records) <= LAST_PART:
+            return pid
+        ids = []
+        for pos, a in enumerate(range(0, len(records), LAST_PART)):
+            self._parts[self._next_id] = _Part((pid, pos), records[a : a + LAST_PART], of=pid)
+            ids.append(self._next_id)
+            self._next_id += 1
+        part.pieces, part.pieces_left = [None] * len(ids), len(ids)
+        self._fresh.extendleft(reversed(ids[1:]))
+        return ids[0]
 
     def _piece(self) -> Task:
         size = PIECE
@@ -317,6 +348,13 @@ class Plan:
 
     def _part_done(self, pid: int, rows: list[Any]) -> Iterator[tuple[int, list[Any]]]:
         part = self._parts.pop(pid)
+        if part.of is not None:  # a piece of a cut part
+            whole = self._parts[part.of]
+            whole.pieces[part.slot[1]] = rows
+            whole.pieces_left -= 1
+            if whole.pieces_left == 0:
+                yield from self._part_done(part.of, [r for p in whole.pieces for r in p])
+            return
         index, pos = part.slot
         self._rows[index][pos] = rows
         self._left[index] -= 1
