@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from .aggregate import Policy, aggregate, get_policy, is_normal
 from .digest import stable_repr
 from .errors import LabelerError
-from .memo import SentenceMemo, default_memo, placed, relative
+from .memo import MemoMiss, SentenceMemo, default_memo, placed, relative
 from .parsers.base import Parser, get_parser, parse_placed
 from .result import ReportLabels
 from .rules.judge import LIST_RELATIONS, SIBLING_RELATIONS, Decision, Judge, list_anchors  # noqa: F401 (old home)
@@ -234,14 +234,21 @@ class Labeler:
         """Label many reports in one process, batching sentences through the parser."""
         return list(self.iter_labels(texts, batch_size=batch_size))
 
-    def iter_labels(self, texts: Iterable[str | bytes], *, batch_size: int = 64, reuse: bool = False) -> Iterable[ReportLabels]:
+    def iter_labels(
+        self, texts: Iterable[str | bytes], *, batch_size: int = 64, reuse: bool = False, memo_only: bool = False
+    ) -> Iterable[ReportLabels]:
         """Labels of ``texts`` in order. ``reuse``: sentences the memo already knows are not
         parsed at all; their results then hold those sentences unparsed (no tokens), which
-        suits rows of labels (:func:`cxrlabel.batch.label_records`) but not evidence display."""
+        suits rows of labels (:func:`cxrlabel.batch.label_records`) but not evidence display.
+        ``memo_only`` (implies ``reuse``): parse nothing; a batch of ``batch_size`` texts with
+        a sentence the memo lacks raises :class:`~cxrlabel.memo.MemoMiss` before any of it is
+        labeled (a batch engine's attempt: :func:`cxrlabel.batch.dedup.attempt`)."""
         from .document import parse_reports
 
         self.ensure_checked()
-        known = self._memo_knows if reuse and self.memo is not None else None
+        known = None
+        if self.memo is not None and (reuse or memo_only):
+            known = self._memo_has_all if memo_only else self._memo_knows
         try:
             for doc in parse_reports(texts, self.parser, batch_size=batch_size, known=known):
                 yield self._label_document(doc)
@@ -255,6 +262,13 @@ class Labeler:
         fp = self.fingerprint
         entries = self.memo.get_many([SentenceMemo.key(fp, t) for t in texts])  # type: ignore[union-attr]
         return {t for t, e in zip(texts, entries) if e is not None}
+
+    def _memo_has_all(self, texts: list[str]) -> set[str]:
+        """Like :meth:`_memo_knows`, but :class:`~cxrlabel.memo.MemoMiss` unless it knows all."""
+        have = self._memo_knows(texts)
+        if len(have) < len(texts):
+            raise MemoMiss(f"{len(texts) - len(have)} of {len(texts)} sentences are not in the memo")
+        return have
 
     # -- self-check ----------------------------------------------------------------------
     def self_check(self) -> None:

@@ -25,7 +25,7 @@ from typing import Iterable, Sequence
 
 from .types import Mention, Sentence
 
-__all__ = ["DEFAULT_MAXSIZE", "SCHEME", "SentenceMemo", "default_memo", "placed", "relative"]
+__all__ = ["DEFAULT_MAXSIZE", "SCHEME", "MemoMiss", "SentenceMemo", "default_memo", "placed", "relative"]
 
 #: Entries the default memo keeps (least recently used dropped first).
 DEFAULT_MAXSIZE = 200_000
@@ -60,6 +60,12 @@ def placed(entry: Entry, sentence: Sentence) -> list[Mention]:
         ab = sentence.absolute
         return [_moved(m, ab(m.start), ab(m.end, end=True), idx, sec) for m in entry]
     return [_moved(m, m.start + off, m.end + off, idx, sec) for m in entry]
+
+
+class MemoMiss(LookupError):
+    """The memo lacks a decision that a memo-only labeling needed
+    (:meth:`cxrlabel.labeler.Labeler.iter_labels` ``memo_only``): nothing of that batch was
+    labeled. Control flow of the batch engine, not an error a user sees."""
 
 
 class SentenceMemo:

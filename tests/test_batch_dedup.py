@@ -234,3 +234,19 @@ def test_the_last_parts_of_a_run_are_cut_small_and_their_rows_come_back_whole_an
         assert sorted(out) == [0, 1, 2]
         fresh = Labeler(parser=parser, memo=False, self_check=False)
         assert [r for k in sorted(out) for r in out[k]] == label_records(fresh, records), run
+
+
+def test_labeling_from_the_memo_alone_parses_nothing_and_stops_at_the_first_batch_it_cannot_answer(parser):
+    from cxrlabel.memo import MemoMiss
+
+    lab = _labeler(parser)
+    known = [t for t in REPORTS if isinstance(t, str)]
+    want = [r.to_chexpert() for r in lab.iter_labels(known, reuse=True)]  # fills the memo
+    lab.parser.texts.clear()
+    assert [r.to_chexpert() for r in lab.iter_labels(known, memo_only=True)] == want and lab.parser.texts == []
+    with pytest.raises(MemoMiss):
+        list(lab.iter_labels([*known, "A new sentence about a nodule."], batch_size=100, memo_only=True))
+    assert lab.parser.texts == []
+    with pytest.raises(MemoMiss):  # label_records passes it on, rather than labeling report by report
+        label_records(lab, [("a", "Heart size is normal."), ("b", "Another new sentence.")], memo_only=True)
+    assert lab.parser.texts == []

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from ..document import Document, split_report
 from ..errors import CxrlabelError
-from ..memo import SentenceMemo
+from ..memo import MemoMiss, SentenceMemo
 from ..memo_store import decode_entry, encode_entry
 from ..parsers.base import parse_placed
 from .rows import Record, label_records, unusable_reason
@@ -144,14 +144,16 @@ def seed(labeler: Labeler, entries: Entries) -> None:
 
 def attempt(labeler: Labeler, records: Sequence[Record], options: LabelOptions) -> tuple[str, Any]:
     """``("rows", rows)`` when the labeler's memo knows every sentence of ``records``, else
-    ``("need", their distinct sentence texts)`` (nothing parsed)."""
-    texts = list(dict.fromkeys(t for _, text in records for t in sentence_texts(text)))
-    memo = labeler.memo
-    if memo is not None:
-        fp = labeler.fingerprint
-        if all(e is not None for e in memo.get_many([SentenceMemo.key(fp, t) for t in texts])):
-            return "rows", _rows(labeler, records, options)
-    return "need", texts
+    ``("need", their distinct sentence texts)`` (nothing parsed). One pass: the records are
+    labeled from the memo alone, as one batch, which stops at the lookup when a sentence is
+    missing (:class:`~cxrlabel.memo.MemoMiss`)."""
+    if labeler.memo is not None:
+        try:
+            return "rows", label_records(labeler, records, batch_size=max(1, len(records)), explain=options.explain,
+                                         keep_text=options.keep_text, memo_only=True)
+        except MemoMiss:
+            pass
+    return "need", list(dict.fromkeys(t for _, text in records for t in sentence_texts(text)))
 
 
 def _rows(labeler: Labeler, records: Sequence[Record], options: LabelOptions) -> list[dict[str, Any]]:

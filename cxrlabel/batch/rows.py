@@ -9,6 +9,7 @@ import math
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..errors import CacheError, InputError
+from ..memo import MemoMiss
 from ..types import FINDINGS
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -75,18 +76,20 @@ def unusable_reason(text: Any) -> str | None:
 
 
 def label_records(labeler: Labeler, records: Sequence[Record], *, batch_size: int = 64, explain: bool = False,
-                  keep_text: bool = False) -> list[dict[str, Any]]:
+                  keep_text: bool = False, memo_only: bool = False) -> list[dict[str, Any]]:
     """Rows for ``records`` in order (with ``keep_text``, each with its text as ``Reports``).
     All go through one ``iter_labels`` stream; if that stream raises, the chunk is re-labeled
-    report by report so that only the bad report gets an error."""
-    rows = _label_records(labeler, records, batch_size=batch_size, explain=explain)
+    report by report so that only the bad report gets an error. ``memo_only``: see
+    :meth:`~cxrlabel.labeler.Labeler.iter_labels` (its :class:`~cxrlabel.memo.MemoMiss` is raised)."""
+    rows = _label_records(labeler, records, batch_size=batch_size, explain=explain, memo_only=memo_only)
     if keep_text:
         for row, (_, text) in zip(rows, records):
             row["Reports"] = text if isinstance(text, str) else text.decode("utf-8", "replace") if isinstance(text, bytes) else None
     return rows
 
 
-def _label_records(labeler: Labeler, records: Sequence[Record], *, batch_size: int, explain: bool) -> list[dict[str, Any]]:
+def _label_records(labeler: Labeler, records: Sequence[Record], *, batch_size: int, explain: bool,
+                   memo_only: bool) -> list[dict[str, Any]]:
     good = [(k, rid, text) for k, (rid, text) in enumerate(records) if unusable_reason(text) is None]
     rows: list[dict[str, Any] | None] = [None] * len(records)
     for k, (rid, text) in enumerate(records):
@@ -94,11 +97,14 @@ def _label_records(labeler: Labeler, records: Sequence[Record], *, batch_size: i
         if why is not None:
             rows[k] = error_row(rid, why)
     try:
-        for (k, rid, _), res in zip(good, labeler.iter_labels([t for _, _, t in good], batch_size=batch_size, reuse=True)):
+        stream = labeler.iter_labels([t for _, _, t in good], batch_size=batch_size, reuse=True, memo_only=memo_only)
+        for (k, rid, _), res in zip(good, stream):
             rows[k] = result_row(rid, res, explain=explain)
-    except CacheError:  # a broken cache fails the run, not each report (I290/I291)
+    except (CacheError, MemoMiss):  # a broken cache fails the run, not each report (I290/I291)
         raise
-    except Exception:  # noqa: BLE001 - find the report that raised, one at a time
+    except Exception as exc:  # noqa: BLE001 - find the report that raised, one at a time
+        if memo_only:  # (labeling one at a time parses: the caller labels these the usual way)
+            raise MemoMiss(f"a report raised while labeling from the memo: {exc}") from exc
         for k, rid, text in good:
             if rows[k] is not None:
                 continue
