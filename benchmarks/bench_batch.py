@@ -20,7 +20,12 @@ Usage::
 - ``--profile N``: the cost split on N reports, cold and warm, in one process: seconds spent
   in sentence splitting, parsing (spaCy), Doc → Sentence and normalization, cache reads,
   graph build, concept matching (``labeler.finder.find``), rule matching (``labeler.judge``)
-  and aggregation, each stage timed on its own.
+  and aggregation, each stage timed on its own;
+- ``--halves``: the machine's own ceiling for two jobs, with each warm round: two warm
+  ``jobs=1`` runs at once in two fresh interpreters, each on half the reports (every other
+  chunk), their steady phases started at the same moment — two processes that share nothing,
+  so no pool, scheduling or transfer cost; their combined rate over the jobs=1 warm rate is
+  the most a 2-job run could reach on this machine at that time.
 """
 
 from __future__ import annotations
@@ -36,12 +41,13 @@ from pathlib import Path
 DEFAULT_TGZ = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "openi" / "NLMCXR_reports.tgz"
 
 
-def run_pool(texts: list[str], options, jobs: int, chunk: int) -> dict:
+def run_pool(texts: list[str], options, jobs: int, chunk: int, barrier: tuple[str, ...] = ()) -> dict:
     """Label ``texts`` the way ``label_many`` does (:func:`cxrlabel.batch.run_chunks`: this
     process and ``jobs - 1`` workers, batch-wide sentence dedup); returns timings, the peak
     RSS of the processes and the rows in order. ``steady`` runs from the moment every process
     has built its labeler (``run_chunks(on_ready=...)``) to the last rows delivered; end to end
-    also counts the start and the pool's shutdown."""
+    also counts the start and the pool's shutdown. ``barrier``: files; once ready, create the first and wait for all of
+    them before the steady phase starts (:func:`halves`: two runs start it together)."""
     from cxrlabel.batch import chunked, run_chunks
 
     records = list(enumerate(texts))
@@ -49,14 +55,21 @@ def run_pool(texts: list[str], options, jobs: int, chunk: int) -> dict:
     ready: list[float] = []
     peaks: list[int] = []
     rows: dict[int, list] = {}
-    for k, r in run_chunks(chunked(records, chunk), options, jobs=jobs, on_peak=peaks.append,
-                           on_ready=lambda: ready.append(time.perf_counter())):
+    def on_ready() -> None:
+        if barrier:
+            Path(barrier[0]).touch()
+            while not all(os.path.exists(b) for b in barrier):
+                time.sleep(0.0005)
+        ready.append(time.perf_counter())
+
+    for k, r in run_chunks(chunked(records, chunk), options, jobs=jobs, on_peak=peaks.append, on_ready=on_ready):
         rows[k] = r
         last = time.perf_counter()  # the last rows delivered (the pool's shutdown comes after)
     t2 = time.perf_counter()
     t1 = ready[0]
     ordered = [r for k in sorted(rows) for r in rows[k]]
     return {
+        "reports": len(texts),
         "end_to_end": len(texts) / (t2 - t0),
         "steady": len(texts) / (last - t1),
         "start_s": t1 - t0,
@@ -192,10 +205,41 @@ def pool_part(args: argparse.Namespace) -> None:
 
     jobs, cache, rows_file = int(args.pool_part[0]), args.pool_part[1], args.pool_part[2]
     texts = [r.text for r in read_openi_reports(args.reports)]
-    r = run_pool(texts[: args.n] if args.n else texts, LabelOptions(cache=cache), jobs, args.chunk)
+    texts = texts[: args.n] if args.n else texts
+    if args.half is not None:  # every other chunk of the run (halves)
+        texts = [t for k, t in enumerate(texts) if (k // args.chunk) % 2 == args.half]
+    barrier: tuple[str, ...] = ()
+    if args.half is not None:  # this half's file, then the other's (named as halves() names them)
+        barrier = (f"{rows_file}.ready", os.path.join(os.path.dirname(rows_file), f"half{1 - args.half}.pickle.ready"))
+    r = run_pool(texts, LabelOptions(cache=cache), jobs, args.chunk, barrier=barrier)
     with open(rows_file, "wb") as fh:
         pickle.dump(r.pop("rows"), fh)
     print(json.dumps(r))
+
+
+def halves(args: argparse.Namespace, cache: str, tmp: str) -> float:
+    """Two warm jobs=1 runs at once on the two halves of the reports (see the module
+    docstring); returns their combined steady rate (reports/s)."""
+    import json
+    import subprocess
+
+    procs = []
+    for half in (0, 1):  # each waits for the other's <rows file>.ready before its steady phase
+        rows_file = os.path.join(tmp, f"half{half}.pickle")
+        if os.path.exists(rows_file + ".ready"):
+            os.unlink(rows_file + ".ready")
+        cmd = [sys.executable, __file__, "--reports", str(args.reports), "--n", str(args.n), "--chunk", str(args.chunk),
+               "--half", str(half), "--pool-part", "1", cache, rows_file]
+        procs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+    took, n = [], 0
+    for cmd, proc in procs:
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
+        r = json.loads(out.strip().splitlines()[-1])
+        took.append(r["reports"] / r["steady"])
+        n += r["reports"]
+    return n / max(took)
 
 
 #: What one fresh interpreter of :func:`cold_vs_bare` times.
@@ -287,11 +331,15 @@ def main() -> None:
     ap.add_argument("--warm-runs", type=int, default=3, help="warm runs per job count (interleaved; their median)")
     ap.add_argument("--vs-bare-part", choices=PARTS, help=argparse.SUPPRESS)  # one part, in a fresh interpreter
     ap.add_argument("--pool-part", nargs=3, help=argparse.SUPPRESS)  # JOBS CACHE ROWS_FILE: one run, in a fresh interpreter
+    ap.add_argument("--halves", action="store_true",
+                    help="with each warm round, two jobs=1 runs at once on half the reports each: the machine's ceiling for 2 jobs")
+    ap.add_argument("--half", type=int, choices=(0, 1), help=argparse.SUPPRESS)  # a --pool-part run on every other chunk
     ap.add_argument("--smoke", action="store_true",
                     help="a seconds-long run on 6 reports (1 and 2 jobs, reference, profile) that the tests execute")
     args = ap.parse_args()
     if args.smoke:
         args.n, args.jobs, args.chunk, args.profile, args.vs_bare, args.vs_bare_rounds, args.warm_runs = 6, [1, 2], 3, 6, True, 1, 2
+        args.halves = True
     if args.pool_part:
         pool_part(args)
         return
@@ -330,12 +378,17 @@ def run(args: argparse.Namespace, tmp: str) -> None:
         results[(jobs, "cold")] = r = pool_in_new_process(args, jobs, caches[jobs], os.path.join(tmp, "rows.pickle"))
         report(jobs, "cold", r)
     warm: dict[int, list[float]] = {jobs: [] for jobs in args.jobs}
+    ceiling: list[float] = []
     for k in range(args.warm_runs):  # a warm run is short: several, interleaved, and their median
         for jobs in args.jobs:
             r = pool_in_new_process(args, jobs, caches[jobs], os.path.join(tmp, "rows.pickle"))
             results.setdefault((jobs, "warm"), r)
             warm[jobs].append(r["steady"])
             report(jobs, f"warm (run {k + 1})" if args.warm_runs > 1 else "warm", r)
+        if args.halves and 1 in caches:
+            ceiling.append(halves(args, caches[1], tmp))
+            print(f"two jobs=1 at once, half the reports each (run {k + 1}): {ceiling[-1]:.0f} reports/s together; "
+                  f"load {os.getloadavg()[0]:.1f}", flush=True)
     if args.warm_runs > 1:
         import statistics
 
@@ -343,6 +396,10 @@ def run(args: argparse.Namespace, tmp: str) -> None:
         first = args.jobs[0]
         print("warm steady, median of runs: " + "; ".join(
             f"jobs={j} {m:.0f}/s" + (f" = {m / med[first]:.2f} x jobs={first}" if j != first else "") for j, m in med.items()))
+        if ceiling and 1 in med:
+            top = statistics.median(ceiling)
+            print(f"machine ceiling for 2 jobs, median: {top:.0f}/s = {top / med[1]:.2f} x jobs=1"
+                  + (f"; jobs=2 reached {med[2] / top:.0%} of it" if 2 in med else ""))
     base = next(iter(results.values()))["rows"]
     same = all(r["rows"] == base for r in results.values())
     print(f"all runs give the same rows: {same}")
