@@ -280,10 +280,10 @@ def vs_bare_part(kind: str, texts: list[str]) -> dict:
             nlp = import_spacy().load(DEFAULT_MODEL, exclude=list(_UNNEEDED))
         else:
             nlp = SpacyParser().nlp
-        from cxrlabel.batch.pool import one_blas_thread
+        from cxrlabel.parsers.spacy_fast import one_blas_thread
 
         list(nlp.pipe(["No pneumothorax."]))
-        with one_blas_thread():  # as label_many runs it (CPU time: a second BLAS thread would count)
+        with one_blas_thread():  # as SpacyParser runs it (CPU time: a second BLAS thread would count)
             t = time.process_time()
             list(nlp.pipe(sents, batch_size=256))
             cpu = time.process_time() - t

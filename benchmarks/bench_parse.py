@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python benchmarks/bench_parse.py [--n 2000] [--reports ../shared/data/openi/NLMCXR_reports.tgz] [--smoke]
 
 Reads FINDINGS/IMPRESSION of the OpenI XML reports, splits them with :func:`split_report`, takes
-the first ``--n`` sentences and times, on the same sentences, each round on one BLAS thread (as a batch run parses):
+the first ``--n`` sentences and times, on the same sentences, each round on one BLAS thread (as :class:`SpacyParser` parses):
 
 - ``plain spaCy``: ``nlp.pipe`` of the pipeline loaded the plain way (``spacy.load``: BLIS
   matrix products, spaCy's own rule components) — what the others are compared with;
@@ -79,7 +79,7 @@ def main() -> None:
         if len(texts) >= args.n:
             break
     texts = texts[: args.n]
-    from cxrlabel.batch.pool import one_blas_thread
+    from cxrlabel.parsers.spacy_fast import one_blas_thread
     from cxrlabel.parsers.spacy import _UNNEEDED, DEFAULT_MODEL, import_spacy
 
     parser = SpacyParser(batch_size=args.batch_size)
@@ -110,7 +110,7 @@ def main() -> None:
     runs: dict[str, list[tuple[float, float]]] = {k: [] for k in variants}
     for _ in range(args.repeat):
         for k, fn in variants.items():
-            with one_blas_thread():  # as a batch run parses (CPU time: a second BLAS thread would count)
+            with one_blas_thread():  # as SpacyParser parses (CPU time: a second BLAS thread would count)
                 runs[k].append(timed(fn))
     stock_t, bare, batched, bare_single, single, reports_t = (
         (min(w for w, _ in runs[k]), min(c for _, c in runs[k])) for k in variants

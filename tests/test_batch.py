@@ -111,38 +111,6 @@ def test_a_pool_run_leaves_this_processes_gc_as_it_found_it(tmp_path):
         gc.unfreeze()
 
 
-def _blas_threads() -> list[int]:
-    import numpy  # noqa: F401 - its BLAS is what is counted
-    from threadpoolctl import threadpool_info
-
-    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
-
-
-def test_numpy_blas_runs_on_one_thread_in_every_process_of_a_batch_run_and_the_callers_setting_comes_back(labeler):
-    """The parser multiplies with numpy's BLAS (spacy_fast.use_numpy_gemm); each process of a
-    run is one job, one core: a forked worker keeps one BLAS thread for its life, this process
-    only while it labels."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from threadpoolctl import threadpool_limits
-
-    from cxrlabel.batch import LabelOptions
-    from cxrlabel.batch.pool import init_worker, one_blas_thread
-
-    with threadpool_limits(limits=2, user_api="blas"):  # as on a 2-core machine, whatever this one has
-        before = _blas_threads()
-        assert before and set(before) == {2}
-        with one_blas_thread():
-            assert set(_blas_threads()) == {1}
-        assert _blas_threads() == before
-        ctx = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(1, mp_context=ctx, initializer=init_worker, initargs=(LabelOptions(), labeler)) as pool:
-            assert set(pool.submit(_blas_threads).result()) == {1}
-        cxrlabel.label_many(TEXTS, jobs=2, progress=False, cache=None)
-        assert _blas_threads() == before
-
-
 @pytest.mark.slow
 @pytest.mark.data
 def test_openi_sample_labels_equal_single_report_labels(labeler, data_path, tmp_path):

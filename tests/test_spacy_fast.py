@@ -145,3 +145,33 @@ def test_parser_options_given_as_text_are_read_and_a_bad_one_is_a_clear_error():
     for bad in ({"numpy_gemm": "maybe"}, {"batch_size": "0"}, {"n_process": "two"}):
         with pytest.raises(ParserError, match="P305"):
             SpacyParser(**bad)
+
+
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+
+def test_spacy_runs_on_one_blas_thread_inside_the_parser_and_the_callers_setting_is_kept_outside():
+    """numpy's BLAS would spread the networks' products over every core (and spin after);
+    inside a parse call it has one thread — seen by a component at the end of the real
+    pipeline — and the caller's setting is back between Docs and after."""
+    from spacy.language import Language
+    from threadpoolctl import threadpool_limits
+
+    seen: list[list[int]] = []
+    if not Language.has_factory("cxrlabel_test_blas_probe"):
+        @Language.component("cxrlabel_test_blas_probe")
+        def probe(doc):
+            seen.append(_blas_threads())
+            return doc
+
+    parser = SpacyParser()
+    parser.nlp.add_pipe("cxrlabel_test_blas_probe", last=True)
+    with threadpool_limits(limits=2, user_api="blas"):  # as on a 2-core machine, whatever this one has
+        assert set(_blas_threads()) == {2}
+        between = [_blas_threads() for _ in parser.parse(["No pneumothorax.", "Mild cardiomegaly.", "The lungs are clear."])]
+        list(parser.parse(["Small left pleural effusion."]))  # one text: nlp(text)
+        assert len(seen) == 4 and all(set(s) == {1} for s in seen)
+        assert all(set(b) == {2} for b in between) and set(_blas_threads()) == {2}

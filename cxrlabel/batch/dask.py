@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from ..schemes import get_scheme
 from .options import DEFAULT, LabelOptions, build_labeler, resolve_cache, scheme_ref
-from .pool import one_blas_thread, restore_env, single_thread_env
+from .pool import restore_env, single_thread_env
 from .rows import Record, label_records, output_columns
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -102,10 +102,8 @@ def label_partition(
 
 
 def _label_chunk(index: int, records: Sequence[Record], options: LabelOptions) -> tuple[int, list[dict[str, Any]]]:
-    lab = _labeler(options)
-    with one_blas_thread():  # a Dask worker's thread is one core too (a remote cluster's BLAS included)
-        return index, label_records(lab, records, batch_size=options.batch_size, explain=options.explain,
-                                    keep_text=options.keep_text)
+    return index, label_records(_labeler(options), records, batch_size=options.batch_size, explain=options.explain,
+                                keep_text=options.keep_text)
 
 
 def run_chunks_dask(

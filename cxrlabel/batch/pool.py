@@ -7,15 +7,13 @@ the fork) — a worker is ready at once, with no imports or model load of its ow
 with ``CXRLABEL_START_METHOD=spawn``, they are **spawned** and each builds its
 :class:`~cxrlabel.labeler.Labeler` in the pool initializer (skipping the self-check this
 process passed) while this process builds its own. Torch/BLAS/OpenMP threads are set to 1 — N
-jobs on N cores, no oversubscription: the thread variables for libraries a worker loads, and
-numpy's BLAS, already loaded, limited at run time (:func:`one_blas_thread`: the parser's matrix
-products, :func:`cxrlabel.parsers.spacy_fast.use_numpy_gemm`). Each distinct sentence is judged once per run
+jobs on N cores, no oversubscription (the spaCy parser also keeps its own matrix products on
+one thread wherever it runs: :func:`cxrlabel.parsers.spacy_fast.one_blas_thread`). Each distinct sentence is judged once per run
 (:mod:`cxrlabel.batch.dedup`); this process takes its share of the judging and the labeling.
 """
 
 from __future__ import annotations
 
-import functools
 import gc
 import os
 import sys
@@ -41,7 +39,6 @@ __all__ = [
     "chunked",
     "init_worker",
     "label_in_worker",
-    "one_blas_thread",
     "peak_rss",
     "progress_bar",
     "restore_env",
@@ -79,24 +76,6 @@ def restore_env(old: dict[str, str | None]) -> None:
             os.environ[k] = v
 
 
-@functools.lru_cache(maxsize=1)
-def _blas() -> Any:
-    """This process's threadpoolctl controller (built once: it looks the loaded libraries up)."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
-
-
-@contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """numpy's BLAS on one thread while the block runs (restored after): a process of a batch
-    run is one of its jobs, one core. Without the limit OpenBLAS spreads one product of the
-    parser over every core, which costs more CPU than it saves and competes with the other
-    jobs (benchmarks/RESULTS.md)."""
-    with _blas().limit(limits=1, user_api="blas"):
-        yield
-
-
 def init_worker(
     options: LabelOptions, labeler: Labeler | None = None, checked: frozenset[str] = frozenset(), parent: int | None = None
 ) -> None:
@@ -111,7 +90,6 @@ def init_worker(
         ignore_interrupts()
         tie_to_parent(parent)
     single_thread_env()
-    _blas().limit(limits=1, user_api="blas")  # for the worker's life
     if "torch" in sys.modules:  # never import torch just to configure it
         sys.modules["torch"].set_num_threads(1)
     trust_checked(checked)
@@ -197,9 +175,8 @@ def _run_here(
             for index, records in chunks:
                 gc.set_threshold(*GC_THRESHOLDS)  # this process's own setting is restored below
                 try:
-                    with one_blas_thread():  # (restored before the rows go to the caller)
-                        rows = label_records(lab, records, batch_size=options.batch_size, explain=options.explain,
-                                             keep_text=options.keep_text)
+                    rows = label_records(lab, records, batch_size=options.batch_size, explain=options.explain,
+                                         keep_text=options.keep_text)
                 finally:
                     gc.set_threshold(*old_gc)
                 yield index, rows
@@ -225,9 +202,7 @@ class _Here:
         return self.lab
 
     def run(self, task: Task) -> Any:
-        lab = self.labeler()
-        with one_blas_thread():
-            return run_task(lab, task, self.options)  # under _parent_gc
+        return run_task(self.labeler(), task, self.options)  # under _parent_gc
 
 
 @contextmanager

@@ -23,12 +23,13 @@ import re
 import sys
 import types
 from collections import deque
+from contextlib import nullcontext
 from typing import Any, Iterable, Iterator, Mapping
 
 from ..errors import ModelNotFoundError, ParserError
 from ..types import Edge, Sentence, Token
 from .normalize import NORMALIZATION_VERSION, normalize_edges
-from .spacy_fast import install_fast_paths, use_numpy_gemm
+from .spacy_fast import install_fast_paths, one_blas_thread, use_numpy_gemm
 
 __all__ = ["DEFAULT_MODEL", "SpacyParser", "doc_to_sentence", "import_spacy", "mask_quirks"]
 
@@ -205,7 +206,8 @@ class SpacyParser:
     def _parse_one(self, text: str, offset: int, index: int, section: str | None) -> Sentence:
         text, masked_text, starts = self._prepare(text)
         try:
-            doc = self.nlp(masked_text)
+            with self._one_thread():
+                doc = self.nlp(masked_text)
         except ValueError as exc:  # e.g. [E088] text longer than nlp.max_length
             raise ParserError(f"spaCy could not parse a text: {exc}", code="P302") from exc
         return doc_to_sentence(doc, text, starts, offset=offset, index=index, section=section)
@@ -220,11 +222,21 @@ class SpacyParser:
                 yield masked_text
 
         try:
-            for doc in self.nlp.pipe(feed(), batch_size=self.batch_size, n_process=self.n_process):
+            docs = self.nlp.pipe(feed(), batch_size=self.batch_size, n_process=self.n_process)
+            while True:
+                with self._one_thread():  # per Doc: never held while the caller runs
+                    doc = next(docs, None)
+                if doc is None:
+                    return
                 text, starts, offset, index, section = pending.popleft()
                 yield doc_to_sentence(doc, text, starts, offset=offset, index=index, section=section)
         except ValueError as exc:  # e.g. [E088] text longer than nlp.max_length
             raise ParserError(f"spaCy could not parse a text: {exc}", code="P302") from exc
+
+    def _one_thread(self) -> Any:
+        """numpy's BLAS on one thread while spaCy runs (spacy_fast.one_blas_thread), where the
+        networks multiply with it."""
+        return one_blas_thread() if self.numpy_gemm else nullcontext()
 
     def _prepare(self, text: str) -> tuple[str, str, dict[int, tuple[str, str, str]]]:
         if not isinstance(text, str):

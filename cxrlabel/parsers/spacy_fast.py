@@ -36,8 +36,11 @@ construction: the parses (tags, lemmas, dependencies, heads) are compared with a
 pipeline's over OpenI sentences (``tests/test_spacy_fast.py``; all 8,619 distinct OpenI sentences
 and the Stanford impressions were identical when it was adopted), and the parser's version says
 that it is on (``-npgemm``), so parse caches and decision memos are not shared with the plain
-backend. OpenBLAS may use several threads for one product; a batch run keeps each of its
-processes to one (:func:`cxrlabel.batch.pool.one_blas_thread`).
+backend. OpenBLAS would spread even a one-sentence product over every core, and its idle
+threads spin for a while after each: twice the CPU for the same speed here, and in a batch
+run a core taken from the other jobs. So the parser runs its pipeline with numpy's BLAS on one
+thread (:func:`one_blas_thread`, the caller's setting restored after each call), single-threaded
+as BLIS was.
 
 :func:`install_fast_paths` puts the two rule components on a loaded pipeline (only on that instance: the ruler's
 ``match`` and the lemmatizer's ``pipe``, which ``nlp.pipe`` calls; ``nlp(text)`` keeps the
@@ -46,11 +49,13 @@ stock lemmatizer loop, with the same result).
 
 from __future__ import annotations
 
+import functools
 import re
+from contextlib import contextmanager
 from operator import attrgetter
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-__all__ = ["FLAG_ATTRS", "STRING_ATTRS", "CompiledRuler", "FastLemmatizer", "compile_ruler", "install_fast_paths", "use_numpy_gemm"]
+__all__ = ["FLAG_ATTRS", "STRING_ATTRS", "CompiledRuler", "FastLemmatizer", "compile_ruler", "install_fast_paths", "one_blas_thread", "use_numpy_gemm"]
 
 #: Token attributes compared as strings (their hashes, as spaCy's matcher does).
 STRING_ATTRS = frozenset({"ORTH", "LOWER", "NORM", "TAG", "DEP", "LEMMA"})
@@ -319,3 +324,25 @@ def use_numpy_gemm(nlp: Any) -> bool:
                 node.ops = ops
                 changed = True
     return changed
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_libs() -> tuple[Any, ...]:
+    """The BLAS libraries loaded in this process (threadpoolctl looks them up once)."""
+    from threadpoolctl import ThreadpoolController
+
+    return tuple(lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas")
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """numpy's BLAS on one thread while the block runs; the caller's setting is restored after
+    (see the module docstring). A few µs: the parser enters it for every Doc it asks spaCy for."""
+    changed = [(lib, n) for lib in _blas_libs() if (n := lib.get_num_threads()) != 1]
+    for lib, _ in changed:
+        lib.set_num_threads(1)
+    try:
+        yield
+    finally:
+        for lib, n in changed:
+            lib.set_num_threads(n)
