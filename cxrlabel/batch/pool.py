@@ -8,8 +8,9 @@ with ``CXRLABEL_START_METHOD=spawn``, they are **spawned** and each builds its
 :class:`~cxrlabel.labeler.Labeler` in the pool initializer (skipping the self-check this
 process passed) while this process builds its own. Torch/BLAS/OpenMP threads are set to 1 — N
 jobs on N cores, no oversubscription (the spaCy parser also keeps its own matrix products on
-one thread wherever it runs: :func:`cxrlabel.parsers.spacy_fast.one_blas_thread`). Each distinct sentence is judged once per run
-(:mod:`cxrlabel.batch.dedup`); this process takes its share of the judging and the labeling.
+one thread wherever it runs: :func:`cxrlabel.parsers.spacy_fast.one_blas_thread`). Each
+distinct sentence is judged once per run (:mod:`cxrlabel.batch.dedup`); this process takes its
+share of the judging and the labeling.
 """
 
 from __future__ import annotations

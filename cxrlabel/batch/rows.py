@@ -100,7 +100,7 @@ def _label_records(labeler: Labeler, records: Sequence[Record], *, batch_size: i
         stream = labeler.iter_labels([t for _, _, t in good], batch_size=batch_size, reuse=True, memo_only=memo_only)
         for (k, rid, _), res in zip(good, stream):
             rows[k] = result_row(rid, res, explain=explain)
-    except (CacheError, MemoMiss):  # a broken cache fails the run, not each report (I290/I291)
+    except (CacheError, MemoMiss):  # a broken cache fails the run, not each report (I290/I291); a miss is the caller's
         raise
     except Exception as exc:  # noqa: BLE001 - find the report that raised, one at a time
         if memo_only:  # (labeling one at a time parses: the caller labels these the usual way)

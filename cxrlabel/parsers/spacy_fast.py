@@ -42,9 +42,9 @@ run a core taken from the other jobs. So the parser runs its pipeline with numpy
 thread (:func:`one_blas_thread`, the caller's setting restored after each call), single-threaded
 as BLIS was.
 
-:func:`install_fast_paths` puts the two rule components on a loaded pipeline (only on that instance: the ruler's
-``match`` and the lemmatizer's ``pipe``, which ``nlp.pipe`` calls; ``nlp(text)`` keeps the
-stock lemmatizer loop, with the same result).
+:func:`install_fast_paths` puts the two rule components on a loaded pipeline (only on that
+instance: the ruler's ``match`` and the lemmatizer's ``pipe``, which ``nlp.pipe`` calls;
+``nlp(text)`` keeps the stock lemmatizer loop, with the same result).
 """
 
 from __future__ import annotations
