@@ -149,15 +149,16 @@ def attempt(labeler: Labeler, records: Sequence[Record], options: LabelOptions) 
     missing (:class:`~cxrlabel.memo.MemoMiss`)."""
     if labeler.memo is not None:
         try:
-            return "rows", label_records(labeler, records, batch_size=max(1, len(records)), explain=options.explain,
-                                         keep_text=options.keep_text, memo_only=True)
+            return "rows", _rows(labeler, records, options, memo_only=True)
         except MemoMiss:
             pass
     return "need", list(dict.fromkeys(t for _, text in records for t in sentence_texts(text)))
 
 
-def _rows(labeler: Labeler, records: Sequence[Record], options: LabelOptions) -> list[dict[str, Any]]:
-    return label_records(labeler, records, batch_size=options.batch_size, explain=options.explain, keep_text=options.keep_text)
+def _rows(labeler: Labeler, records: Sequence[Record], options: LabelOptions, memo_only: bool = False) -> list[dict[str, Any]]:
+    batch = max(1, len(records)) if memo_only else options.batch_size  # memo only: one batch, one lookup
+    return label_records(labeler, records, batch_size=batch, explain=options.explain, keep_text=options.keep_text,
+                         memo_only=memo_only)
 
 
 def run_task(labeler: Labeler, task: Task, options: LabelOptions) -> Any:
