@@ -46,8 +46,9 @@ def run_pool(texts: list[str], options, jobs: int, chunk: int, barrier: tuple[st
     process and ``jobs - 1`` workers, batch-wide sentence dedup); returns timings, the peak
     RSS of the processes and the rows in order. ``steady`` runs from the moment every process
     has built its labeler (``run_chunks(on_ready=...)``) to the last rows delivered; end to end
-    also counts the start and the pool's shutdown. ``barrier``: files; once ready, create the first and wait for all of
-    them before the steady phase starts (:func:`halves`: two runs start it together)."""
+    also counts the start and the pool's shutdown. ``barrier``: files; once ready, create the
+    first and wait for all of them before the steady phase starts (:func:`halves`: two runs
+    start it together)."""
     from cxrlabel.batch import chunked, run_chunks
 
     records = list(enumerate(texts))
@@ -208,10 +209,7 @@ def pool_part(args: argparse.Namespace) -> None:
     texts = texts[: args.n] if args.n else texts
     if args.half is not None:  # every other chunk of the run (halves)
         texts = [t for k, t in enumerate(texts) if (k // args.chunk) % 2 == args.half]
-    barrier: tuple[str, ...] = ()
-    if args.half is not None:  # this half's file, then the other's (named as halves() names them)
-        barrier = (f"{rows_file}.ready", os.path.join(os.path.dirname(rows_file), f"half{1 - args.half}.pickle.ready"))
-    r = run_pool(texts, LabelOptions(cache=cache), jobs, args.chunk, barrier=barrier)
+    r = run_pool(texts, LabelOptions(cache=cache), jobs, args.chunk, barrier=tuple(args.barrier or ()))
     with open(rows_file, "wb") as fh:
         pickle.dump(r.pop("rows"), fh)
     print(json.dumps(r))
@@ -224,12 +222,14 @@ def halves(args: argparse.Namespace, cache: str, tmp: str) -> float:
     import subprocess
 
     procs = []
-    for half in (0, 1):  # each waits for the other's <rows file>.ready before its steady phase
-        rows_file = os.path.join(tmp, f"half{half}.pickle")
-        if os.path.exists(rows_file + ".ready"):
-            os.unlink(rows_file + ".ready")
+    flags = [os.path.join(tmp, f"half{half}.ready") for half in (0, 1)]
+    for flag in flags:
+        if os.path.exists(flag):
+            os.unlink(flag)
+    for half in (0, 1):  # each creates its flag, then waits for the other's, before its steady phase
         cmd = [sys.executable, __file__, "--reports", str(args.reports), "--n", str(args.n), "--chunk", str(args.chunk),
-               "--half", str(half), "--pool-part", "1", cache, rows_file]
+               "--half", str(half), "--barrier", flags[half], flags[1 - half],
+               "--pool-part", "1", cache, os.path.join(tmp, f"half{half}.pickle")]
         procs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
     took, n = [], 0
     for cmd, proc in procs:
@@ -251,7 +251,7 @@ def vs_bare_part(kind: str, texts: list[str]) -> dict:
     ``bare`` — spaCy's own pipeline, loaded the plain way with the labeler's components, over
     every sentence the labeler would parse; ``bare-cxrlabel`` — the same through the labeler's
     loaded pipeline (its faster rule components and numpy's matrix product in place of BLIS's,
-:mod:`cxrlabel.parsers.spacy_fast`); ``cold``
+    :mod:`cxrlabel.parsers.spacy_fast`); ``cold``
     — ``label_many(jobs=1, cache=None)`` of ``texts`` with an empty memo, after the labeler is
     built and self-checked."""
     from cxrlabel.document import split_report
@@ -334,6 +334,7 @@ def main() -> None:
     ap.add_argument("--halves", action="store_true",
                     help="with each warm round, two jobs=1 runs at once on half the reports each: the machine's ceiling for 2 jobs")
     ap.add_argument("--half", type=int, choices=(0, 1), help=argparse.SUPPRESS)  # a --pool-part run on every other chunk
+    ap.add_argument("--barrier", nargs=2, help=argparse.SUPPRESS)  # MINE OTHER: run_pool's barrier files
     ap.add_argument("--smoke", action="store_true",
                     help="a seconds-long run on 6 reports (1 and 2 jobs, reference, profile) that the tests execute")
     args = ap.parse_args()

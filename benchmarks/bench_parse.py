@@ -5,7 +5,8 @@ Usage::
     .venv/bin/python benchmarks/bench_parse.py [--n 2000] [--reports ../shared/data/openi/NLMCXR_reports.tgz] [--smoke]
 
 Reads FINDINGS/IMPRESSION of the OpenI XML reports, splits them with :func:`split_report`, takes
-the first ``--n`` sentences and times, on the same sentences, each round on one BLAS thread (as :class:`SpacyParser` parses):
+the first ``--n`` sentences and times, on the same sentences, each round on one BLAS thread
+(as :class:`SpacyParser` parses):
 
 - ``plain spaCy``: ``nlp.pipe`` of the pipeline loaded the plain way (``spacy.load``: BLIS
   matrix products, spaCy's own rule components) — what the others are compared with;
