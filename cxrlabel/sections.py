@@ -130,13 +130,34 @@ def _canonical(raw: str) -> str:
     return SECTION_NAMES[" ".join(raw.upper().split())]
 
 
+def _colon_matches(text: str) -> list[re.Match[str]]:
+    """The matches of :data:`_COLON_RE` in ``text``, as ``_COLON_RE.finditer(text)`` gives them,
+    ~10× faster: a match ends at a colon and holds no other colon and no line break, so only
+    the text before each colon, back to the previous colon or line break, is searched (the
+    character before that window, ``:`` or ``\\n``, passes the regex's look-behind as the text
+    start does). Each character is searched once: linear in the text."""
+    out = []
+    start = 0
+    colon = text.find(":")
+    while colon >= 0:
+        newline = text.rfind("\n", start, colon)
+        if newline >= 0:
+            start = newline + 1
+        m = _COLON_RE.search(text, start, colon + 1)
+        if m is not None:
+            out.append(m)
+        start = colon + 1
+        colon = text.find(":", start)
+    return out
+
+
 def find_sections(text: str) -> list[Section]:
     """Every section of ``text`` in order; text before the first header is a ``None`` section.
 
     Sections are contiguous and cover the whole text (minus the headers themselves).
     """
     headers: list[tuple[int, int, str]] = []  # (header start, body start, name)
-    for m in _COLON_RE.finditer(text):
+    for m in _colon_matches(text):
         if _colon_header(text, m.start("name"), m.group("name")):
             headers.append((m.start("name"), m.end(), _canonical(m.group("name"))))
     colon_starts = [h[0] for h in headers]  # in text order, not overlapping: bisect, not a scan

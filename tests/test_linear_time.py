@@ -42,6 +42,7 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "findings_lines": lambda n: "FINDINGS\n" * n,
     "colon_headers_on_one_line": lambda n: "Findings: no effusion. " * n,
     "inline_comparisons": lambda n: "FINDINGS: Comparison: none. Lungs clear. " * n,
+    "colons_without_line_breaks": lambda n: "FINDINGS: a: b: c. " * n,
     "concatenated_reports": lambda n: "INDICATION: cough\n\nFINDINGS: No effusion.\nIMPRESSION: Normal.\n\n" * n,
 }
 

@@ -83,3 +83,29 @@ def test_inline_comparison_inside_findings_keeps_the_rest_of_the_findings():
     assert "Small left effusion." in labeled and "None." not in labeled
     names = [s.name for s in find_sections(text)]
     assert names == ["FINDINGS", "COMPARISON", "FINDINGS", "IMPRESSION"]
+
+
+def _spans(matches):
+    return [(m.span(), m.span("name")) for m in matches]
+
+
+def test_the_colon_scan_finds_what_the_header_regex_finds_over_the_whole_text(data_path):
+    # find_sections searches only the text before each colon (on its line); every OpenI report
+    # and a fuzz of header fragments, colons, breaks and case-folding letters ("ſ", "ı")
+    # must give the matches of the plain scan of the whole text, in order
+    import random
+
+    from cxrlabel.gold.openi import read_openi_reports
+    from cxrlabel.sections import _COLON_RE, _colon_matches
+
+    texts = [r.text for r in read_openi_reports(data_path("openi/NLMCXR_reports.tgz"))]
+    rng = random.Random(14)
+    frags = ["FINDINGS", "findings", "Impression", "CLINICAL", " HISTORY", "HISTORY/INDICATION", " ", "\t",
+             ":", ":", "\n", "-", "x", "ſ", "ı", "İ", "EXAM", "INATION", ". ", "_"]
+    texts += ["".join(rng.choice(frags) for _ in range(rng.randint(0, 14))) for _ in range(20_000)]
+    found = 0
+    for text in texts:
+        got = _spans(_colon_matches(text))
+        assert got == _spans(_COLON_RE.finditer(text)), text
+        found += len(got)
+    assert found > 5_000  # the reports' headers were there to find
