@@ -25,7 +25,13 @@ Usage::
   ``jobs=1`` runs at once in two fresh interpreters, each on half the reports (every other
   chunk), their steady phases started at the same moment — two processes that share nothing,
   so no pool, scheduling or transfer cost; their combined rate over the jobs=1 warm rate is
-  the most a 2-job run could reach on this machine at that time.
+  the most a 2-job run could reach on this machine at that time; with each cold round
+  (``--cold-runs``), the same for parsing, most of a cold run's work: bare ``nlp.pipe``
+  (cxrlabel's loaded pipeline, one BLAS thread) over every distinct sentence in one fresh
+  interpreter, then over every other distinct sentence in each of two at once — how much
+  faster two processes parse the same sentences on this machine at that time;
+- ``--cold-runs N``: N cold runs per job count, interleaved (each on a new, empty cache file;
+  the warm runs read the first), and the median of their per-round jobs=2 / jobs=1 ratios.
 """
 
 from __future__ import annotations
@@ -242,6 +248,66 @@ def halves(args: argparse.Namespace, cache: str, tmp: str) -> float:
     return n / max(took)
 
 
+def distinct_sentences(texts: list[str]) -> list[str]:
+    """The distinct sentence texts the labeler parses for ``texts``, in order of first use."""
+    from cxrlabel.document import split_report
+
+    return list(dict.fromkeys(s.text for x in texts for s in split_report(x) if s.error is None and s.text.strip()))
+
+
+def parse_part(args: argparse.Namespace) -> None:
+    """The child side of :func:`parse_halves`: wall seconds of bare ``nlp.pipe`` over the
+    distinct sentences (``all``, or half ``0``/``1``: every other one), after the barrier."""
+    import json
+
+    from cxrlabel.gold.openi import read_openi_reports
+    from cxrlabel.parsers.spacy import SpacyParser
+    from cxrlabel.parsers.spacy_fast import one_blas_thread
+
+    texts = [r.text for r in read_openi_reports(args.reports)]
+    sents = distinct_sentences(texts[: args.n] if args.n else texts)
+    part = args.parse_part[0]
+    if part != "all":
+        sents = sents[int(part)::2]
+    nlp = SpacyParser().nlp
+    list(nlp.pipe(["No pneumothorax."]))
+    barrier = args.parse_part[1:]
+    if barrier:
+        Path(barrier[0]).touch()
+        while not all(os.path.exists(b) for b in barrier):
+            time.sleep(0.0005)
+    with one_blas_thread():  # as SpacyParser runs it
+        t = time.perf_counter()
+        list(nlp.pipe(sents, batch_size=256))
+        wall = time.perf_counter() - t
+    print(json.dumps({"sentences": len(sents), "wall": wall}))
+
+
+def parse_halves(args: argparse.Namespace, tmp: str) -> tuple[float, float, int]:
+    """(wall s of parsing every distinct sentence in one process, wall s of the slower of two
+    processes parsing half each at once, distinct sentences): see the module docstring."""
+    import json
+    import subprocess
+
+    alone = in_new_process(args.reports, args.n, "--parse-part", "all")
+    flags = [os.path.join(tmp, f"parse{half}.ready") for half in (0, 1)]
+    for flag in flags:
+        if os.path.exists(flag):
+            os.unlink(flag)
+    procs = []
+    for half in (0, 1):
+        cmd = [sys.executable, __file__, "--reports", str(args.reports), "--n", str(args.n),
+               "--parse-part", str(half), flags[half], flags[1 - half]]
+        procs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+    walls = []
+    for cmd, proc in procs:
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
+        walls.append(json.loads(out.strip().splitlines()[-1])["wall"])
+    return alone["wall"], max(walls), alone["sentences"]
+
+
 #: What one fresh interpreter of :func:`cold_vs_bare` times.
 PARTS = ("bare", "bare-cxrlabel", "cold")
 
@@ -316,6 +382,40 @@ def print_vs_bare(rounds: list[dict[str, dict]]) -> None:
           f"{len(rounds)} rounds of fresh interpreters")
 
 
+def cold_runs(args: argparse.Namespace, tmp: str, caches: dict[int, str], results: dict, report) -> None:
+    """``--cold-runs`` rounds of a cold run per job count, each in a new process on a new cache
+    file (the first round's files are kept for the warm runs), with the parsing ceiling of
+    ``--halves`` after each round; prints the median per-round ratio of jobs=2 to jobs=1."""
+    import statistics
+
+    ratios, ceilings = [], []
+    for k in range(args.cold_runs):
+        steady = {}
+        for jobs in args.jobs:  # each run a new process, as a user runs it
+            cache = caches[jobs] if k == 0 else os.path.join(tmp, f"cold-j{jobs}-{k}.sqlite")
+            r = pool_in_new_process(args, jobs, cache, os.path.join(tmp, "rows.pickle"))
+            results.setdefault((jobs, "cold"), r)
+            if k > 0:
+                results[(jobs, f"cold {k + 1}")] = {"rows": r["rows"]}
+                for f in Path(tmp).glob(f"cold-j{jobs}-{k}.sqlite*"):
+                    f.unlink()
+            steady[jobs] = r["steady"]
+            report(jobs, f"cold (run {k + 1})" if args.cold_runs > 1 else "cold", r)
+        if 1 in steady and 2 in steady:
+            ratios.append(steady[2] / steady[1])
+        if args.halves:
+            alone, both, n = parse_halves(args, tmp)
+            ceilings.append(alone / both)
+            print(f"parsing the {n} distinct sentences (bare nlp.pipe): {alone:.2f} s alone, {both:.2f} s as two halves at "
+                  f"once = {alone / both:.2f} x; load {os.getloadavg()[0]:.1f}", flush=True)
+    if ratios and args.cold_runs > 1:
+        print(f"cold steady jobs=2 / jobs=1, median of {len(ratios)} rounds: {statistics.median(ratios):.2f} x "
+              f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)})")
+    if ceilings:
+        print(f"machine ceiling for parsing on 2 processes, median: {statistics.median(ceilings):.2f} x"
+              + (f"; cold jobs=2 reached {statistics.median(ratios) / statistics.median(ceilings):.0%} of it" if ratios else ""))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reports", type=Path, default=DEFAULT_TGZ)
@@ -333,6 +433,8 @@ def main() -> None:
     ap.add_argument("--pool-part", nargs=3, help=argparse.SUPPRESS)  # JOBS CACHE ROWS_FILE: one run, in a fresh interpreter
     ap.add_argument("--halves", action="store_true",
                     help="with each warm round, two jobs=1 runs at once on half the reports each: the machine's ceiling for 2 jobs")
+    ap.add_argument("--cold-runs", type=int, default=1, help="cold runs per job count (interleaved; the median ratio)")
+    ap.add_argument("--parse-part", nargs="+", help=argparse.SUPPRESS)  # all|0|1 [MINE OTHER]: parse_part, fresh interpreter
     ap.add_argument("--half", type=int, choices=(0, 1), help=argparse.SUPPRESS)  # a --pool-part run on every other chunk
     ap.add_argument("--barrier", nargs=2, help=argparse.SUPPRESS)  # MINE OTHER: run_pool's barrier files
     ap.add_argument("--smoke", action="store_true",
@@ -340,7 +442,10 @@ def main() -> None:
     args = ap.parse_args()
     if args.smoke:
         args.n, args.jobs, args.chunk, args.profile, args.vs_bare, args.vs_bare_rounds, args.warm_runs = 6, [1, 2], 3, 6, True, 1, 2
-        args.halves = True
+        args.halves, args.cold_runs = True, 2
+    if args.parse_part:
+        parse_part(args)
+        return
     if args.pool_part:
         pool_part(args)
         return
@@ -375,9 +480,7 @@ def run(args: argparse.Namespace, tmp: str) -> None:
               f"load {os.getloadavg()[0]:.1f}", flush=True)
 
     caches = {jobs: os.path.join(tmp, f"parses-j{jobs}.sqlite") for jobs in args.jobs}
-    for jobs in args.jobs:  # each run a new process, as a user runs it
-        results[(jobs, "cold")] = r = pool_in_new_process(args, jobs, caches[jobs], os.path.join(tmp, "rows.pickle"))
-        report(jobs, "cold", r)
+    cold_runs(args, tmp, caches, results, report)
     warm: dict[int, list[float]] = {jobs: [] for jobs in args.jobs}
     ceiling: list[float] = []
     for k in range(args.warm_runs):  # a warm run is short: several, interleaved, and their median

@@ -14,7 +14,8 @@ from conftest import REPO, require_data
 
 #: script → lines (substrings) its smoke run must print; bench_vision.py is owned elsewhere.
 EXPECTED = {
-    "bench_batch.py": ("jobs=1 cold:", "jobs=1 warm (run 1):", "warm steady, median of runs", "all runs give the same rows: True",
+    "bench_batch.py": ("jobs=1 cold (run 1):", "cold steady jobs=2 / jobs=1, median of 2 rounds", "machine ceiling for parsing",
+                       "jobs=1 warm (run 1):", "warm steady, median of runs", "all runs give the same rows: True",
                        "reports whose labels differ from it: 0", "x bare nlp.pipe", "rule matching", "total of the stages"),
     "bench_parse.py": ("bare nlp.pipe", "SpacyParser batched", "parse_reports", "tagged VB*"),
     "bench_concepts.py": ("build_index (cold cache)", "ConceptFinder load", "find threshold=0.9", "find threshold=None"),
