@@ -187,14 +187,17 @@ class Labeler:
         self.ensure_checked()
         return self._label_document(doc)
 
-    def _label_document(self, doc: Document) -> ReportLabels:
+    def _label_document(self, doc: Document, asked: bool = False) -> ReportLabels:
+        """``asked``: the memo was asked about every sentence of ``doc`` in its batch's one
+        lookup (``iter_labels(reuse=True)``), so a parsed sentence is one it lacked: only its
+        in-memory LRU (a repeat judged since) is looked at again, not its file."""
         mentions: list[Mention] = []
         judge = self.mention_judge
         memo = self.memo
         fp = self.fingerprint if memo is not None else ""
         for sent in doc.sentences:
             key = SentenceMemo.key(fp, sent.text)
-            entry = memo.get(key) if memo is not None else None
+            entry = None if memo is None else memo.get_local(key) if asked and sent.tokens else memo.get(key)
             if entry is not None:
                 mentions.extend(placed(entry, sent))
                 continue
@@ -251,7 +254,7 @@ class Labeler:
             known = self._memo_has_all if memo_only else self._memo_knows
         try:
             for doc in parse_reports(texts, self.parser, batch_size=batch_size, known=known):
-                yield self._label_document(doc)
+                yield self._label_document(doc, asked=known is not None)
         finally:
             if self.memo is not None:
                 self.memo.flush()  # a persisted memo stores what this stream judged

@@ -93,6 +93,10 @@ class SentenceMemo:
             self.hits += 1
             return entry
 
+    def get_local(self, key: MemoKey) -> Entry | None:
+        """:meth:`get` from this process's LRU only (a memo backed by a file does not read it)."""
+        return SentenceMemo.get(self, key)
+
     def get_many(self, keys: Sequence[MemoKey]) -> list[Entry | None]:
         """:meth:`get` of each key, in order (the same LRU moves and counts), under one lock."""
         out: list[Entry | None] = []

@@ -174,3 +174,19 @@ def test_a_new_process_finds_the_entries_an_earlier_process_persisted(tmp_path):
     assert fp1 == fp2
     assert label1 == label2
     assert parsed1 != "0" and parsed2 == "0"
+
+
+def test_a_batch_asks_the_memo_file_about_its_sentences_once(parser, tmp_path):
+    # the batch's one lookup finds none of the new sentences; judging them must not ask the
+    # file about each one again (what a cold run did for every distinct sentence)
+    from cxrlabel.labeler import Labeler
+
+    memo = PersistentMemo(tmp_path / "parses.sqlite")
+    asked: list[str] = []
+    memo._conn().set_trace_callback(lambda sql: asked.append(sql) if "FROM memo WHERE key" in sql else None)
+    rows = _rows(Labeler(parser=parser, memo=memo, self_check=False), REPORTS)
+    assert [q.split(" WHERE key ")[1][:3] for q in asked] == ["IN "]  # one batched SELECT, no single-key reads
+    assert memo.stored() == 5
+    fresh = Labeler(parser=parser, memo=False, self_check=False)
+    assert rows == [{"id": k, **fresh.label(t).to_chexpert()} for k, t in enumerate(REPORTS)]
+    assert memo.get(SentenceMemo.key(Labeler(parser=parser, memo=False, self_check=False).fingerprint, "No pneumothorax."))
