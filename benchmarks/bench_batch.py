@@ -516,11 +516,15 @@ def run(args: argparse.Namespace, tmp: str) -> None:
 
         lab = Labeler()
         t = time.perf_counter()
-        ref = [lab.label(x).to_chexpert() for x in texts]
+        got = [lab.label(x) for x in texts]
         dt = time.perf_counter() - t
-        cols = [k for k in ref[0]]
-        bad = [k for k, (a, b) in enumerate(zip(ref, base)) if a != {c: b.get(c) for c in cols} or b.get("error")]
-        print(f"label() one report at a time: {len(texts) / dt:.0f} reports/s; reports whose labels differ from it: {len(bad)} {bad[:10]}")
+        ref = [(r.to_chexpert(), r.error) for r in got]
+        cols = [k for k in ref[0][0]]
+        # a report differs when a cell or the error differs (an empty report is an I250 error row in both)
+        bad = [k for k, ((a, err), b) in enumerate(zip(ref, base)) if a != {c: b.get(c) for c in cols} or err != b.get("error")]
+        errors = sum(err is not None for _, err in ref)
+        print(f"label() one report at a time: {len(texts) / dt:.0f} reports/s; reports whose labels differ from it: {len(bad)} "
+              f"{bad[:10]} ({errors} error rows in both, e.g. empty reports)")
     if args.vs_bare:
         print_vs_bare(cold_vs_bare(args.reports, args.n, args.vs_bare_rounds))
     if args.profile:
