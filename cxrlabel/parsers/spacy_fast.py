@@ -7,7 +7,8 @@ map, morph rules, a few lemma fixes) finds its matches with spaCy's general
 report sentences. Its patterns are simple — one or two tokens, each a conjunction of tests on
 ``LOWER``/``TAG``/``DEP``/``IS_SPACE``/… — so whether a token passes a pattern position
 depends only on those few attribute values. :class:`CompiledRuler` evaluates the patterns
-once per distinct combination of values (memoized) and returns the very list
+once per distinct combination of values (memoized; only the pattern positions whose equality
+test on ``LOWER``/``TAG``/… those values pass are tried, :func:`_gates`) and returns the very list
 ``AttributeRuler.match`` returns (same tuples, same order). Its ``set_annotations`` writes
 each token's attributes once: the stock one builds a Span per match and sets that match's
 attributes on its token, in the sorted order, each write replacing the field it names
@@ -92,8 +93,8 @@ class CompiledRuler:
         self._strings = ruler.vocab.strings
         # (attr_id, match_id, tests per position), in the ruler's order
         self._patterns = patterns
-        self._single = [k for k, (_, _, pos) in enumerate(patterns) if len(pos) == 1]
-        self._multi = [k for k, (_, _, pos) in enumerate(patterns) if len(pos) > 1]
+        self._gates, self._ungated = _gates(patterns, columns)
+        self._gate_cols = sorted({col for col, _ in self._gates})
         self._memo: dict[tuple[int, ...], Any] = {}
 
     def _passes(self, tests: list[Test], key: tuple[int, ...]) -> bool:
@@ -116,9 +117,14 @@ class CompiledRuler:
         patterns it matches, the ``(pattern, length)`` of the longer patterns whose first
         position it passes, and every ``(pattern, position)`` of those it passes."""
         pats = self._patterns
-        single = tuple(pats[k][:2] for k in self._single if self._passes(pats[k][2][0], key))
-        multi = frozenset((k, j) for k in self._multi for j, tests in enumerate(pats[k][2]) if self._passes(tests, key))
-        starts = tuple((k, len(pats[k][2])) for k, j in sorted(multi) if j == 0)
+        gates = self._gates
+        candidates = set(self._ungated)  # only positions whose gate test the key passes (_gates)
+        for col in self._gate_cols:
+            candidates.update(gates.get((col, key[col]), ()))
+        passed = sorted((k, j) for k, j in candidates if self._passes(pats[k][2][j], key))
+        single = tuple(pats[k][:2] for k, j in passed if len(pats[k][2]) == 1)
+        multi = frozenset((k, j) for k, j in passed if len(pats[k][2]) > 1)
+        starts = tuple((k, len(pats[k][2])) for k, j in passed if j == 0 and len(pats[k][2]) > 1)
         if len(self._memo) >= MEMO_SIZE:
             self._memo.clear()
         got = self._memo[key] = (single, starts, multi)
@@ -163,6 +169,31 @@ class CompiledRuler:
         set_token_attrs = self._set_token_attrs
         for i, merged in targets.items():
             set_token_attrs(doc[i], merged)
+
+
+#: Columns a pattern position is gated on, most selective first (see :func:`_gates`).
+_GATE_ORDER = ("LOWER", "ORTH", "NORM", "LEMMA", "TAG", "DEP")
+
+
+def _gates(
+    patterns: list[tuple[int, int, list[list[Test]]]], columns: list[str]
+) -> tuple[dict[tuple[int, Any], list[tuple[int, int]]], list[tuple[int, int]]]:
+    """An index of the pattern positions ``(pattern, position)`` by one of their equality tests
+    (``{(column, value): positions}``: a token whose value in that column differs cannot pass
+    them, so :meth:`CompiledRuler._hits` tries only the positions its values open), and the
+    positions with no such test, tried for every token. Equality tests on the columns of
+    :data:`_GATE_ORDER` are used, the most selective first."""
+    rank = {columns.index(name): n for n, name in enumerate(_GATE_ORDER) if name in columns}
+    gates: dict[tuple[int, Any], list[tuple[int, int]]] = {}
+    ungated: list[tuple[int, int]] = []
+    for k, (_, _, positions) in enumerate(patterns):
+        for j, tests in enumerate(positions):
+            eq = sorted((rank[col], col, operand) for col, test, operand in tests if test == "eq" and col in rank)
+            if eq:
+                gates.setdefault((eq[0][1], eq[0][2]), []).append((k, j))
+            else:
+                ungated.append((k, j))
+    return gates, ungated
 
 
 def _tests(spec: Any, columns: dict[str, int], strings: Any) -> list[Test]:
