@@ -43,8 +43,42 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 DEFAULT_TGZ = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "openi" / "NLMCXR_reports.tgz"
+
+
+def wait_at(barrier: tuple[str, ...] | list[str]) -> None:
+    """Create the first of the ``barrier`` files and wait until all exist (nothing when empty):
+    two fresh interpreters start their timed phase together (:func:`at_once`)."""
+    if barrier:
+        Path(barrier[0]).touch()
+        while not all(os.path.exists(b) for b in barrier):
+            time.sleep(0.0005)
+
+
+def at_once(tmp: str, name: str, argv: Callable[[int, list[str]], list[str]]) -> list[dict]:
+    """Run this script twice at once, ``argv(half, barrier)`` giving each interpreter's
+    arguments (``barrier``: its own flag file, then the other's, under ``tmp``); the JSON object
+    each printed last, in half order."""
+    import json
+    import subprocess
+
+    flags = [os.path.join(tmp, f"{name}{half}.ready") for half in (0, 1)]
+    for flag in flags:
+        if os.path.exists(flag):
+            os.unlink(flag)
+    procs = []
+    for half in (0, 1):
+        cmd = [sys.executable, __file__, *argv(half, [flags[half], flags[1 - half]])]
+        procs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
+    out = []
+    for cmd, proc in procs:
+        stdout, err = proc.communicate()
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
+        out.append(json.loads(stdout.strip().splitlines()[-1]))
+    return out
 
 
 def run_pool(texts: list[str], options, jobs: int, chunk: int, barrier: tuple[str, ...] = ()) -> dict:
@@ -63,10 +97,7 @@ def run_pool(texts: list[str], options, jobs: int, chunk: int, barrier: tuple[st
     peaks: list[int] = []
     rows: dict[int, list] = {}
     def on_ready() -> None:
-        if barrier:
-            Path(barrier[0]).touch()
-            while not all(os.path.exists(b) for b in barrier):
-                time.sleep(0.0005)
+        wait_at(barrier)
         ready.append(time.perf_counter())
 
     for k, r in run_chunks(chunked(records, chunk), options, jobs=jobs, on_peak=peaks.append, on_ready=on_ready):
@@ -224,35 +255,18 @@ def pool_part(args: argparse.Namespace) -> None:
 def halves(args: argparse.Namespace, cache: str, tmp: str) -> float:
     """Two warm jobs=1 runs at once on the two halves of the reports (see the module
     docstring); returns their combined steady rate (reports/s)."""
-    import json
-    import subprocess
-
-    procs = []
-    flags = [os.path.join(tmp, f"half{half}.ready") for half in (0, 1)]
-    for flag in flags:
-        if os.path.exists(flag):
-            os.unlink(flag)
-    for half in (0, 1):  # each creates its flag, then waits for the other's, before its steady phase
-        cmd = [sys.executable, __file__, "--reports", str(args.reports), "--n", str(args.n), "--chunk", str(args.chunk),
-               "--half", str(half), "--barrier", flags[half], flags[1 - half],
-               "--pool-part", "1", cache, os.path.join(tmp, f"half{half}.pickle")]
-        procs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
-    took, n = [], 0
-    for cmd, proc in procs:
-        out, err = proc.communicate()
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
-        r = json.loads(out.strip().splitlines()[-1])
-        took.append(r["reports"] / r["steady"])
-        n += r["reports"]
-    return n / max(took)
+    # each creates its flag, then waits for the other's, before its steady phase
+    runs = at_once(tmp, "half", lambda half, barrier: [
+        "--reports", str(args.reports), "--n", str(args.n), "--chunk", str(args.chunk), "--half", str(half),
+        "--barrier", *barrier, "--pool-part", "1", cache, os.path.join(tmp, f"half{half}.pickle")])
+    return sum(r["reports"] for r in runs) / max(r["reports"] / r["steady"] for r in runs)
 
 
-def distinct_sentences(texts: list[str]) -> list[str]:
-    """The distinct sentence texts the labeler parses for ``texts``, in order of first use."""
+def sentences(texts: list[str]) -> list[str]:
+    """Every sentence text the labeler parses for ``texts`` (repeats included), in order."""
     from cxrlabel.document import split_report
 
-    return list(dict.fromkeys(s.text for x in texts for s in split_report(x) if s.error is None and s.text.strip()))
+    return [s.text for x in texts for s in split_report(x) if s.error is None and s.text.strip()]
 
 
 def parse_part(args: argparse.Namespace) -> None:
@@ -265,17 +279,13 @@ def parse_part(args: argparse.Namespace) -> None:
     from cxrlabel.parsers.spacy_fast import one_blas_thread
 
     texts = [r.text for r in read_openi_reports(args.reports)]
-    sents = distinct_sentences(texts[: args.n] if args.n else texts)
+    sents = list(dict.fromkeys(sentences(texts[: args.n] if args.n else texts)))  # the distinct ones
     part = args.parse_part[0]
     if part != "all":
         sents = sents[int(part)::2]
     nlp = SpacyParser().nlp
     list(nlp.pipe(["No pneumothorax."]))
-    barrier = args.parse_part[1:]
-    if barrier:
-        Path(barrier[0]).touch()
-        while not all(os.path.exists(b) for b in barrier):
-            time.sleep(0.0005)
+    wait_at(args.parse_part[1:])
     with one_blas_thread():  # as SpacyParser runs it
         t = time.perf_counter()
         list(nlp.pipe(sents, batch_size=256))
@@ -286,26 +296,10 @@ def parse_part(args: argparse.Namespace) -> None:
 def parse_halves(args: argparse.Namespace, tmp: str) -> tuple[float, float, int]:
     """(wall s of parsing every distinct sentence in one process, wall s of the slower of two
     processes parsing half each at once, distinct sentences): see the module docstring."""
-    import json
-    import subprocess
-
     alone = in_new_process(args.reports, args.n, "--parse-part", "all")
-    flags = [os.path.join(tmp, f"parse{half}.ready") for half in (0, 1)]
-    for flag in flags:
-        if os.path.exists(flag):
-            os.unlink(flag)
-    procs = []
-    for half in (0, 1):
-        cmd = [sys.executable, __file__, "--reports", str(args.reports), "--n", str(args.n),
-               "--parse-part", str(half), flags[half], flags[1 - half]]
-        procs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)))
-    walls = []
-    for cmd, proc in procs:
-        out, err = proc.communicate()
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
-        walls.append(json.loads(out.strip().splitlines()[-1])["wall"])
-    return alone["wall"], max(walls), alone["sentences"]
+    runs = at_once(tmp, "parse", lambda half, barrier: [
+        "--reports", str(args.reports), "--n", str(args.n), "--parse-part", str(half), *barrier])
+    return alone["wall"], max(r["wall"] for r in runs), alone["sentences"]
 
 
 #: What one fresh interpreter of :func:`cold_vs_bare` times.
@@ -320,9 +314,7 @@ def vs_bare_part(kind: str, texts: list[str]) -> dict:
     :mod:`cxrlabel.parsers.spacy_fast`); ``cold``
     — ``label_many(jobs=1, cache=None)`` of ``texts`` with an empty memo, after the labeler is
     built and self-checked."""
-    from cxrlabel.document import split_report
-
-    sents = [s.text for x in texts for s in split_report(x) if s.error is None and s.text.strip()]
+    sents = sentences(texts)
     if kind == "cold":
         from cxrlabel.batch import label_many
         from cxrlabel.document import clear_split_memo

@@ -184,9 +184,10 @@ def test_a_batch_asks_the_memo_file_about_its_sentences_once(parser, tmp_path):
     memo = PersistentMemo(tmp_path / "parses.sqlite")
     asked: list[str] = []
     memo._conn().set_trace_callback(lambda sql: asked.append(sql) if "FROM memo WHERE key" in sql else None)
-    rows = _rows(Labeler(parser=parser, memo=memo, self_check=False), REPORTS)
+    lab = Labeler(parser=parser, memo=memo, self_check=False)
+    rows = _rows(lab, REPORTS)
     assert [q.split(" WHERE key ")[1][:3] for q in asked] == ["IN "]  # one batched SELECT, no single-key reads
     assert memo.stored() == 5
+    assert memo.get(SentenceMemo.key(lab.fingerprint, "No pneumothorax."))
     fresh = Labeler(parser=parser, memo=False, self_check=False)
     assert rows == [{"id": k, **fresh.label(t).to_chexpert()} for k, t in enumerate(REPORTS)]
-    assert memo.get(SentenceMemo.key(Labeler(parser=parser, memo=False, self_check=False).fingerprint, "No pneumothorax."))
