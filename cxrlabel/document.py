@@ -203,20 +203,22 @@ def splitter_version() -> str:
     import hashlib
     from pathlib import Path
 
-    import nltk  # imported (without scipy) by cxrlabel.sentences
+    from importlib.metadata import PackageNotFoundError, version
 
     from . import sentences
 
     try:
         source = Path(sentences.__file__).read_bytes().decode("utf-8", "replace")
     except OSError:  # no source next to the module: the installed version must do
-        from importlib.metadata import PackageNotFoundError, version
-
         try:
             source = "cxrlabel " + version("cxrlabel")
         except PackageNotFoundError:
             source = "cxrlabel (unknown version)"
-    parts = (source, str(SPLIT_CONTEXT), str(getattr(nltk, "__version__", "")))
+    try:  # not nltk.__version__: that would run nltk's __init__ (see cxrlabel.sentences.import_punkt)
+        nltk_version = version("nltk")
+    except PackageNotFoundError:
+        nltk_version = ""
+    parts = (source, str(SPLIT_CONTEXT), nltk_version)
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 

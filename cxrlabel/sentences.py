@@ -26,30 +26,140 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
+import types
 from functools import lru_cache
 from typing import Any, Iterator
 
 
-def import_punkt() -> Any:
-    """``nltk.tokenize.punkt``, imported without scipy.
+class _UnrunPackage(types.ModuleType):
+    """A package in ``sys.modules`` whose ``__init__`` has not run yet (:func:`import_punkt`).
+    Its submodules import below it meanwhile (its ``__path__`` and ``__spec__`` are set). The
+    first lookup of an attribute it lacks, ``dir()``, or the import of one of its submodules
+    not loaded yet (:class:`_RunPackagesFirst`) runs its ``__init__`` in place — the same
+    module object — and it is an ordinary module from then on. Lookups made while it runs,
+    by its own ``__init__``, are ordinary misses."""
 
-    ``import nltk`` imports ``nltk.collocations`` → ``nltk.metrics`` → ``scipy.stats``, about
-    1.5 s of a labeler's start, for statistics Punkt never uses (nltk imports scipy in
-    ``try``/``except ImportError``). So while nltk is first imported, ``sys.modules["scipy"]``
-    is set to ``None`` and removed right after: a later ``import scipy`` loads it normally
-    (only nltk's own fisher-exact/betai helpers stay without it). Skipped when nltk or scipy
-    is already imported.
+    def __getattr__(self, name: str) -> Any:
+        if not _run_package(self):
+            raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        return types.ModuleType.__getattribute__(self, name)
+
+    def __dir__(self) -> list[str]:
+        _run_package(self)
+        return list(self.__dict__)
+
+
+_UNRUN_LOCK = threading.RLock()
+_unrun: dict[str, types.ModuleType] = {}  # name → package whose __init__ has not run
+_running: set[str] = set()
+_held = False  # True while import_punkt imports Punkt below the unrun packages
+
+
+def _run_package(module: types.ModuleType) -> bool:
+    """Run ``module``'s ``__init__`` now unless it has run, is running or is held; True when
+    it has run (so an attribute lookup can go on)."""
+    with _UNRUN_LOCK:
+        name = module.__name__
+        if name not in _unrun:
+            return type(module) is types.ModuleType
+        if _held or name in _running:
+            return False
+        parent = name.rpartition(".")[0]
+        if parent in _unrun:  # a package's parent runs first, as in a plain import
+            _run_package(_unrun[parent])
+            if name not in _unrun:  # the parent's __init__ ran this one
+                return True
+        _running.add(name)
+        try:
+            module.__spec__.loader.exec_module(module)  # type: ignore[union-attr]
+        finally:
+            _running.discard(name)
+        del _unrun[name]
+        module.__class__ = types.ModuleType  # type: ignore[assignment]
+        if not _unrun and _RUN_FIRST in sys.meta_path:
+            sys.meta_path.remove(_RUN_FIRST)
+        return True
+
+
+class _RunPackagesFirst:
+    """A meta path finder that finds nothing: before a submodule of an unrun package is
+    imported, it runs that package's ``__init__`` (the order of a plain import)."""
+
+    @staticmethod
+    def find_spec(fullname: str, path: Any = None, target: Any = None) -> None:
+        parent = fullname.rpartition(".")[0]
+        while parent:
+            if parent in _unrun:
+                _run_package(_unrun[parent])
+            parent = parent.rpartition(".")[0]
+        return None
+
+
+_RUN_FIRST = _RunPackagesFirst()
+
+
+def _unrun_packages(*names: str) -> list[types.ModuleType]:
+    """The packages ``names`` (each the parent of the next), found without importing them;
+    none when one is not a package of source files."""
+    import importlib.machinery
+    import importlib.util
+
+    out: list[types.ModuleType] = []
+    path = None
+    for name in names:
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        source = spec is not None and isinstance(spec.loader, importlib.machinery.SourceFileLoader)
+        if not source or not spec.submodule_search_locations:  # type: ignore[union-attr]
+            return []
+        module = importlib.util.module_from_spec(spec)
+        module.__class__ = _UnrunPackage
+        out.append(module)
+        path = list(spec.submodule_search_locations)
+    return out
+
+
+def import_punkt() -> Any:
+    """``nltk.tokenize.punkt`` without running ``nltk/__init__`` (nor ``nltk/tokenize/__init__``).
+
+    ``import nltk`` imports every nltk subpackage (parsers, corpus readers, translation
+    metrics and, through ``nltk.collocations`` → ``nltk.metrics``, scipy.stats where scipy is
+    installed): 0.3 s of a labeler's start without scipy, about 1.5 s with it, for a module
+    that needs eight small ones. So, when nltk is not imported yet, ``nltk`` and
+    ``nltk.tokenize`` go into ``sys.modules`` as the real packages with their ``__init__`` not
+    run yet, and Punkt is imported below them; their ``__init__`` runs, in place, as soon as
+    anyone uses more of nltk (:class:`_UnrunPackage`): ``nltk.word_tokenize``, ``from
+    nltk.tokenize import word_tokenize``, ``import nltk.corpus``, ``nltk.__version__``. A
+    program that uses nltk gets all of it, with the same module objects
+    (``nltk.tokenize.punkt`` is this one).
     """
-    if "nltk" in sys.modules or "scipy" in sys.modules:
+    global _held
+    if "nltk" in sys.modules:
         import nltk.tokenize.punkt as punkt
 
         return punkt
-    sys.modules["scipy"] = None  # type: ignore[assignment]
-    try:
+    packages = _unrun_packages("nltk", "nltk.tokenize")
+    if not packages:  # not the layout this expects: the plain way
         import nltk.tokenize.punkt as punkt
-    finally:
-        if "scipy" in sys.modules and sys.modules["scipy"] is None:
-            del sys.modules["scipy"]
+
+        return punkt
+    before = set(sys.modules)
+    with _UNRUN_LOCK:
+        _unrun.update({m.__name__: m for m in packages})
+        sys.modules.update(_unrun)
+        sys.meta_path.insert(0, _RUN_FIRST)
+        _held = True
+        try:
+            import nltk.tokenize.punkt as punkt
+        except BaseException:
+            for name in set(sys.modules) - before:  # nothing half-imported stays behind
+                if name == "nltk" or name.startswith("nltk."):
+                    del sys.modules[name]
+            _unrun.clear()
+            sys.meta_path.remove(_RUN_FIRST)
+            raise
+        finally:
+            _held = False
     return punkt
 
 

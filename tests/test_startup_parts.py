@@ -1,6 +1,6 @@
 """The start-up shortcuts (issue 14) change nothing but time: spaCy's saved tokenizer loaded
-once, the fuzzy lookup without importing quickumls, rule YAML through libyaml, NLTK without
-scipy — each gives what the slow way gives."""
+once, the fuzzy lookup without importing quickumls, rule YAML through libyaml, Punkt without
+the rest of NLTK (nor scipy) — each gives what the slow way gives."""
 
 from __future__ import annotations
 
@@ -82,3 +82,59 @@ def test_labeling_imports_neither_scipy_nor_quickumls_and_scipy_still_imports(tm
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "loaded: []" in proc.stdout and "scipy works: True" in proc.stdout
+
+
+_NLTK_USE = """
+import sys
+{before}
+import nltk
+version = nltk.__version__
+import nltk.corpus
+from nltk.tokenize import PunktSentenceTokenizer, word_tokenize
+import nltk.tokenize.punkt as punkt
+print("version", version, type(nltk).__name__, type(nltk.tokenize).__name__)
+print("punkt", nltk.tokenize.punkt is punkt, PunktSentenceTokenizer is punkt.PunktSentenceTokenizer, word_tokenize.__module__)
+print("dir", sorted(dir(nltk)))
+print("dir tokenize", sorted(dir(nltk.tokenize)))
+print("modules", sorted(m for m in sys.modules if m == "nltk" or m.startswith("nltk.")))
+"""
+
+
+def _run(code, tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_labeling_runs_only_punkt_of_nltk(tmp_path):
+    out = _run(textwrap.dedent("""
+        import sys
+        import cxrlabel
+        from cxrlabel.sentences import PunktSentenceTokenizer
+        assert cxrlabel.label("No pneumothorax. Dr. Smith saw a 5 mm nodule.")["Nodule"].value == "positive"
+        print(sorted(m for m in sys.modules if m.startswith("nltk.") and not m.startswith("nltk.tokenize")))
+        print(type(sys.modules["nltk"]).__name__, PunktSentenceTokenizer.__module__)
+    """), tmp_path)
+    loaded, kind = out.splitlines()
+    assert "nltk.collocations" not in loaded and "nltk.corpus" not in loaded and "nltk.probability" in loaded
+    assert kind == "_UnrunPackage nltk.tokenize.punkt"
+
+
+def test_nltk_used_after_cxrlabel_is_the_whole_of_nltk(tmp_path):
+    plain = _run(_NLTK_USE.format(before=""), tmp_path)
+    after = _run(_NLTK_USE.format(before="import cxrlabel.sentences"), tmp_path)
+    assert "version 3" in plain and "punkt True True nltk.tokenize" in plain
+    assert after == plain  # same names in nltk and nltk.tokenize, same modules, one punkt
+
+
+def test_importing_an_nltk_submodule_first_runs_its_packages_first(tmp_path):
+    code = textwrap.dedent("""
+        import sys
+        import cxrlabel.sentences
+        import {name}
+        print(type(sys.modules["nltk"]).__name__, type(sys.modules["nltk.tokenize"]).__name__,
+              callable(nltk.tokenize.word_tokenize), callable(nltk.pos_tag))
+    """)
+    for name in ("nltk.tokenize.treebank", "nltk.corpus.reader"):  # below nltk.tokenize, below nltk
+        assert _run(code.format(name=name), tmp_path).split() == ["module", "module", "True", "True"], name
