@@ -50,6 +50,9 @@ class _UnrunPackage(types.ModuleType):
         return list(self.__dict__)
 
 
+#: Held by the thread that runs a package's ``__init__`` (or imports Punkt below them). Never
+#: waited for: a thread that finds it taken goes on as if the package were still unrun, so
+#: that no import made while it is held can deadlock with one waiting for it.
 _UNRUN_LOCK = threading.RLock()
 _unrun: dict[str, types.ModuleType] = {}  # name → package whose __init__ has not run
 _running: set[str] = set()
@@ -57,14 +60,16 @@ _held = False  # True while import_punkt imports Punkt below the unrun packages
 
 
 def _run_package(module: types.ModuleType) -> bool:
-    """Run ``module``'s ``__init__`` now unless it has run, is running or is held; True when
-    it has run (so an attribute lookup can go on)."""
-    with _UNRUN_LOCK:
-        name = module.__name__
-        if name not in _unrun:
-            return type(module) is types.ModuleType
-        if _held or name in _running:
-            return False
+    """Run ``module``'s ``__init__`` now unless it has run, is running or is held (or another
+    thread holds :data:`_UNRUN_LOCK`); True when it has run (an attribute lookup can go on)."""
+    name = module.__name__
+    if name not in _unrun:
+        return type(module) is types.ModuleType
+    if not _UNRUN_LOCK.acquire(blocking=False):
+        return False
+    try:
+        if name not in _unrun or _held or name in _running:
+            return name not in _unrun
         parent = name.rpartition(".")[0]
         if parent in _unrun:  # a package's parent runs first, as in a plain import
             _run_package(_unrun[parent])
@@ -80,6 +85,8 @@ def _run_package(module: types.ModuleType) -> bool:
         if not _unrun and _RUN_FIRST in sys.meta_path:
             sys.meta_path.remove(_RUN_FIRST)
         return True
+    finally:
+        _UNRUN_LOCK.release()
 
 
 class _RunPackagesFirst:
@@ -88,11 +95,11 @@ class _RunPackagesFirst:
 
     @staticmethod
     def find_spec(fullname: str, path: Any = None, target: Any = None) -> None:
-        parent = fullname.rpartition(".")[0]
-        while parent:
-            if parent in _unrun:
-                _run_package(_unrun[parent])
-            parent = parent.rpartition(".")[0]
+        for name in list(_unrun):  # (a copy: another thread may run one meanwhile)
+            if fullname.startswith(name + "."):
+                module = _unrun.get(name)
+                if module is not None:
+                    _run_package(module)
         return None
 
 
