@@ -264,9 +264,9 @@ def halves(args: argparse.Namespace, cache: str, tmp: str) -> float:
 
 def sentences(texts: list[str]) -> list[str]:
     """Every sentence text the labeler parses for ``texts`` (repeats included), in order."""
-    from cxrlabel.document import split_report
+    from cxrlabel.batch.dedup import sentence_texts
 
-    return [s.text for x in texts for s in split_report(x) if s.error is None and s.text.strip()]
+    return [t for x in texts for t in sentence_texts(x)]
 
 
 def parse_part(args: argparse.Namespace) -> None:

@@ -14,6 +14,13 @@ import pytest
 from conftest import REPO
 
 
+def _run(code, tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
 def test_the_pipeline_tokenizer_is_the_one_a_plain_spacy_load_gives():
     from cxrlabel.parsers import spacy as backend
 
@@ -78,10 +85,8 @@ def test_labeling_imports_neither_scipy_nor_quickumls_and_scipy_still_imports(tm
         import scipy.stats
         print("scipy works:", scipy.stats.norm.cdf(0) == 0.5)
     """)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "loaded: []" in proc.stdout and "scipy works: True" in proc.stdout
+    out = _run(code, tmp_path)
+    assert "loaded: []" in out and "scipy works: True" in out
 
 
 _NLTK_USE = """
@@ -98,13 +103,6 @@ print("dir", sorted(dir(nltk)))
 print("dir tokenize", sorted(dir(nltk.tokenize)))
 print("modules", sorted(m for m in sys.modules if m == "nltk" or m.startswith("nltk.")))
 """
-
-
-def _run(code, tmp_path):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stdout
 
 
 def test_labeling_runs_only_punkt_of_nltk(tmp_path):
